@@ -1,0 +1,25 @@
+//! `hardline diff`: drift between rendered and checked-in files.
+
+use std::path::Path;
+
+use miette::Result;
+
+use super::{Context, analyse, conclude};
+use crate::ExitStatus;
+use crate::cli::EnvArgs;
+
+/// Renders the selected environments and compares them with what is checked in.
+pub fn run(ctx: &Context, root: &Path, args: &EnvArgs) -> Result<ExitStatus> {
+    let mut analysis = analyse(root, &args.envs)?;
+    let drift = crate::drift::check(&mut analysis.repo, &analysis.rendered, &analysis.envs)?;
+    // Validation problems outside the selected environments are `validate`'s business; keep
+    // those that block rendering here.
+    let mut findings = analysis.findings;
+    findings.retain(|f| {
+        f.environment
+            .as_ref()
+            .is_none_or(|e| analysis.envs.contains(e))
+    });
+    findings.extend(drift);
+    conclude(ctx, &analysis.repo, findings, false)
+}

@@ -1,0 +1,142 @@
+//! Command glue: IO, engines, report, exit status. One file per subcommand; `check`
+//! composes the same engines as the others.
+
+pub mod check;
+pub mod diff;
+pub mod explain;
+pub mod init;
+pub mod render;
+pub mod validate;
+
+use std::path::Path;
+
+use miette::{IntoDiagnostic, Result, WrapErr};
+
+use crate::ExitStatus;
+use crate::cli::Cli;
+use crate::finding::{self, Finding, Severity};
+use crate::render::RenderedFile;
+use crate::repo::Repository;
+use crate::report::{self, Style, Verdict};
+use crate::resolve::{self, Resolved, constraint::Patterns};
+use crate::validate::semantic;
+use crate::waiver::{self, Date};
+
+/// Options every command shares.
+pub struct Context {
+    /// Output style.
+    pub style: Style,
+    /// `--fail-on`, when given.
+    pub fail_on: Option<Severity>,
+    /// The date waivers are judged against.
+    pub today: Date,
+}
+
+impl Context {
+    /// From the parsed command line.
+    pub fn new(cli: &Cli) -> Result<Context> {
+        let today = match &cli.today {
+            Some(text) => Date::parse(text).ok_or_else(|| {
+                miette::miette!(
+                    help = "write the date as YYYY-MM-DD, e.g. --today 2026-11-26",
+                    "`--today {text}` is not a valid date"
+                )
+            })?,
+            None => Date::today(),
+        };
+        Ok(Context {
+            style: Style::new(cli.format, cli.color, cli.quiet),
+            fail_on: cli.fail_on.map(Severity::from),
+            today,
+        })
+    }
+}
+
+/// A loaded, validated, resolved and rendered repository.
+pub struct Analysis {
+    /// The repository.
+    pub repo: Repository,
+    /// Findings so far.
+    pub findings: Vec<Finding>,
+    /// Effective values.
+    pub resolved: Vec<Resolved>,
+    /// Rendered files of the selected environments.
+    pub rendered: Vec<RenderedFile>,
+    /// Names of the selected environments.
+    pub envs: Vec<String>,
+}
+
+/// Loads `root` and runs validation, resolution and rendering for the environments in
+/// `only` (all when empty). An unknown environment name is an error.
+pub fn analyse(root: &Path, only: &[String]) -> Result<Analysis> {
+    let (repo, mut findings) = Repository::load(root)?;
+    for name in only {
+        if repo.environment(name).is_none() {
+            let known: Vec<String> = repo
+                .environments
+                .iter()
+                .map(|e| format!("`{}`", e.name()))
+                .collect();
+            return Err(miette::miette!(
+                help = if known.is_empty() {
+                    "this repository defines no environment yet".to_owned()
+                } else {
+                    format!("known environments: {}", known.join(", "))
+                },
+                "unknown environment `{name}`"
+            ));
+        }
+    }
+    let mut patterns = Patterns::default();
+    findings.extend(semantic::check(&repo, &mut patterns));
+    let (resolved, resolve_findings) = resolve::resolve(&repo, &mut patterns);
+    findings.extend(resolve_findings);
+    let selected: Option<&[String]> = (!only.is_empty()).then_some(only);
+    let (rendered, render_findings) = crate::render::render_all(&repo, &resolved, selected);
+    findings.extend(render_findings);
+    let envs = repo
+        .environments
+        .iter()
+        .map(|e| e.name().to_owned())
+        .filter(|n| only.is_empty() || only.contains(n))
+        .collect();
+    Ok(Analysis {
+        repo,
+        findings,
+        resolved,
+        rendered,
+        envs,
+    })
+}
+
+/// Applies waivers, sorts, prints, and decides the exit status.
+pub fn conclude(
+    ctx: &Context,
+    repo: &Repository,
+    mut findings: Vec<Finding>,
+    report_unused_waivers: bool,
+) -> Result<ExitStatus> {
+    waiver::apply(repo, &mut findings, ctx.today, report_unused_waivers);
+    let findings = finding::finish(findings);
+    let verdict = verdict(ctx, repo, &findings);
+    report::findings(&findings, &repo.sources, ctx.style, verdict)
+        .into_diagnostic()
+        .wrap_err("cannot write the report")?;
+    Ok(if verdict.failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// The fail threshold and whether `findings` cross it.
+pub fn verdict(ctx: &Context, repo: &Repository, findings: &[Finding]) -> Verdict {
+    let fail_on = ctx
+        .fail_on
+        .or(repo.manifest.fail_on)
+        .unwrap_or(Severity::Medium);
+    Verdict {
+        fail_on,
+        failed: findings.iter().any(|f| !f.waived && f.severity >= fail_on),
+    }
+}

@@ -1,0 +1,221 @@
+//! Drift: rendered files against the files checked in under each environment's output
+//! directory. Changed files become `drift` findings carrying a unified diff and pointing at
+//! the first changed line; files that should exist but do not are `missing-file`; files no
+//! baseline renders are `unmanaged-file`.
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+use similar::{DiffOp, TextDiff};
+
+use crate::finding::{Finding, RuleId, Severity};
+use crate::fs::{self, Bounded, FsError};
+use crate::render::RenderedFile;
+use crate::repo::Repository;
+
+/// Largest checked-in file compared, in bytes (larger ones are drift without a diff).
+pub const MAX_DEPLOYED_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest file for which a unified diff is computed and shown.
+pub const MAX_DIFF_BYTES: usize = 1024 * 1024;
+
+enum Outcome {
+    Same,
+    Missing,
+    Escapes(fs::PathProblem),
+    TooLarge(u64),
+    NotUtf8,
+    Differs {
+        text: String,
+        first_line: usize,
+        diff: Option<String>,
+    },
+}
+
+/// Compares every rendered file with its checked-in copy and lists unmanaged files of the
+/// environments in `envs`. Checked-in files that drifted are added to the source store.
+pub fn check(
+    repo: &mut Repository,
+    rendered: &[RenderedFile],
+    envs: &[String],
+) -> Result<Vec<Finding>, FsError> {
+    let root = repo.root.clone();
+    let outcomes: Vec<Result<Outcome, FsError>> = rendered
+        .par_iter()
+        .map(|file| compare(&root, file))
+        .collect();
+    let mut findings = Vec::new();
+    for (file, outcome) in rendered.iter().zip(outcomes) {
+        let baseline = repo.baseline(&file.baseline).map(|b| b.file);
+        match outcome? {
+            Outcome::Same => {}
+            Outcome::Missing => {
+                let location = baseline.map_or_else(
+                    || crate::finding::Location::file(file.path.clone()),
+                    |b| repo.value_location(b, "/render/target"),
+                );
+                findings.push(
+                    Finding::new(
+                        RuleId::MissingFile,
+                        Severity::High,
+                        format!(
+                            "`{}` is not checked in; baseline `{}` renders it for `{}`",
+                            file.path, file.baseline, file.environment
+                        ),
+                        format!("run `hardline render --write --env {}` and commit the result", file.environment),
+                    )
+                    .at(location)
+                    .in_env(&file.environment),
+                );
+            }
+            Outcome::Escapes(problem) => findings.push(
+                Finding::new(
+                    RuleId::UnsafePath,
+                    Severity::High,
+                    format!("`{}` {}", file.path, problem.describe()),
+                    "rendered files must stay inside the environment's output directory",
+                )
+                .at(crate::finding::Location::file(file.path.clone()))
+                .in_env(&file.environment),
+            ),
+            Outcome::TooLarge(size) => findings.push(drift_finding(
+                file,
+                crate::finding::Location::file(file.path.clone()),
+                format!("`{}` differs from what baseline `{}` renders for `{}` (checked-in file is {size} bytes, too large to compare)", file.path, file.baseline, file.environment),
+            )),
+            Outcome::NotUtf8 => findings.push(drift_finding(
+                file,
+                crate::finding::Location::file(file.path.clone()),
+                format!("`{}` differs from what baseline `{}` renders for `{}` (checked-in file is not UTF-8)", file.path, file.baseline, file.environment),
+            )),
+            Outcome::Differs { text, first_line, diff } => {
+                let id = repo.sources.add(file.path.clone(), text);
+                let location = repo.sources.get(id).line_location(first_line);
+                let mut finding = drift_finding(
+                    file,
+                    location,
+                    format!(
+                        "`{}` differs from what baseline `{}` renders for `{}`",
+                        file.path, file.baseline, file.environment
+                    ),
+                );
+                if let Some(diff) = diff {
+                    finding = finding.with_diff(diff);
+                }
+                findings.push(finding);
+            }
+        }
+    }
+    for env in repo
+        .environments
+        .iter()
+        .filter(|e| envs.contains(&e.metadata.name))
+    {
+        let managed: BTreeSet<&str> = rendered
+            .iter()
+            .filter(|f| f.environment == env.name())
+            .map(|f| f.path.as_str())
+            .collect();
+        let output = env.output.trim_end_matches('/');
+        let Ok(dir) = fs::confine(&repo.root, output) else {
+            continue; // reported by validation as `unsafe-path`
+        };
+        if !dir.is_dir() {
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|e| FsError::Read {
+                path: output.to_owned(),
+                source: e.into(),
+            })?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&repo.root) else {
+                continue;
+            };
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if !managed.contains(rel.as_str()) {
+                findings.push(
+                    Finding::new(
+                        RuleId::UnmanagedFile,
+                        Severity::Info,
+                        format!("`{rel}` is rendered by no baseline of `{}`", env.name()),
+                        "delete it, or add a baseline that renders it so it is checked",
+                    )
+                    .at(crate::finding::Location::file(rel))
+                    .in_env(env.name()),
+                );
+            }
+        }
+    }
+    Ok(findings)
+}
+
+fn drift_finding(
+    file: &RenderedFile,
+    location: crate::finding::Location,
+    message: String,
+) -> Finding {
+    Finding::new(RuleId::Drift, Severity::High, message, format!(
+        "run `hardline render --write --env {}` and commit, or change the baseline or overlay instead of the rendered file",
+        file.environment
+    ))
+    .at(location)
+    .in_env(&file.environment)
+}
+
+fn compare(root: &std::path::Path, file: &RenderedFile) -> Result<Outcome, FsError> {
+    let path = match fs::confine(root, &file.path) {
+        Ok(path) => path,
+        Err(problem) => return Ok(Outcome::Escapes(problem)),
+    };
+    if !path.is_file() {
+        return Ok(Outcome::Missing);
+    }
+    let bytes = match fs::read_bounded(&path, &file.path, MAX_DEPLOYED_BYTES)? {
+        Bounded::TooLarge(size) => return Ok(Outcome::TooLarge(size)),
+        Bounded::Bytes(bytes) => bytes,
+    };
+    if bytes == file.contents.as_bytes() {
+        return Ok(Outcome::Same);
+    }
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Ok(Outcome::NotUtf8);
+    };
+    let (first_line, diff) = if text.len().max(file.contents.len()) <= MAX_DIFF_BYTES {
+        let diff = TextDiff::from_lines(text.as_str(), file.contents.as_str());
+        let first = diff
+            .ops()
+            .iter()
+            .find(|op| !matches!(op, DiffOp::Equal { .. }))
+            .map_or(0, |op| op.old_range().start);
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(
+                &format!("a/{}", file.path),
+                &format!("b/{} (rendered)", file.path),
+            )
+            .to_string();
+        (first + 1, Some(unified))
+    } else {
+        let first = text
+            .lines()
+            .zip(file.contents.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| text.lines().count().min(file.contents.lines().count()));
+        (first + 1, None)
+    };
+    Ok(Outcome::Differs {
+        text,
+        first_line,
+        diff,
+    })
+}

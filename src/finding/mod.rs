@@ -1,0 +1,341 @@
+//! Findings: the one currency of every check.
+//!
+//! A [`Finding`] says what is wrong in the user's repository, where, how bad it is and what
+//! to do about it. Engines return findings; they never print them. This module owns the
+//! rule catalogue ([`RuleId`]), severities, locations, fingerprints and the canonical order.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// How bad a finding is. Ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing; never fails a run unless `--fail-on info`.
+    Info,
+    /// A weakness with little impact.
+    Low,
+    /// A weakness to fix in the normal course of work.
+    Medium,
+    /// A weakness that must be fixed before merging.
+    High,
+    /// A weakness that exposes the system now.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, most severe first (the order reports list them in).
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// The lower-case name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses a lower-case severity name.
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+macro_rules! rules {
+    ($( $(#[$doc:meta])* $variant:ident = $id:literal : $desc:literal, )*) => {
+        /// A stable rule id: what kind of problem a finding reports.
+        ///
+        /// Ids are kebab-case, named for the problem (not the fix), and never change
+        /// meaning once released: CI configurations and waivers refer to them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum RuleId {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl RuleId {
+            /// Every rule, in catalogue order.
+            pub const ALL: &'static [RuleId] = &[$( RuleId::$variant, )*];
+
+            /// The kebab-case id.
+            pub fn as_str(self) -> &'static str {
+                match self { $( RuleId::$variant => $id, )* }
+            }
+
+            /// One line saying what the rule reports.
+            pub fn description(self) -> &'static str {
+                match self { $( RuleId::$variant => $desc, )* }
+            }
+        }
+    };
+}
+
+rules! {
+    InvalidYaml = "invalid-yaml": "a YAML file cannot be read: syntax error, duplicate key, invalid UTF-8, too large or too deeply nested",
+    Schema = "schema": "a manifest, baseline or environment file does not match its JSON Schema",
+    DuplicateName = "duplicate-name": "two baselines or two environments share a name",
+    UnknownBaseline = "unknown-baseline": "an environment names a baseline that does not exist",
+    UnknownSetting = "unknown-setting": "an environment overlay sets a setting its baseline does not define",
+    LockedOverride = "locked-override": "an environment overlay sets a value for a locked setting",
+    OutOfBounds = "out-of-bounds": "an effective value violates its setting's constraint (min, max, oneOf, subsetOf, pattern, forbidden, required)",
+    InvalidConstraint = "invalid-constraint": "a setting's constraint cannot be applied (bad regular expression, min above max)",
+    MissingTemplate = "missing-template": "a baseline renders with a template that does not exist under the templates directory",
+    UndefinedVariable = "undefined-variable": "a template uses a variable or setting that does not exist",
+    TemplateError = "template-error": "a template fails to parse or render (syntax error, runaway loop, recursion limit)",
+    UnsafePath = "unsafe-path": "a configured path is absolute, contains `..` or leads outside the repository through a symlink",
+    Drift = "drift": "a checked-in file differs from what the baseline renders for its environment",
+    MissingFile = "missing-file": "a file the baseline renders for an environment is not checked in",
+    UnmanagedFile = "unmanaged-file": "a file under an environment's output directory is rendered by no baseline",
+    WaiverIncomplete = "waiver-incomplete": "a waiver lacks an owner, a reason or an expiry date, or its date is invalid",
+    WaiverExpired = "waiver-expired": "a waiver's expiry date has passed; it no longer waives anything",
+    WaiverUnused = "waiver-unused": "a waiver matches no finding",
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl RuleId {
+    /// Looks a rule up by its kebab-case id.
+    pub fn parse(text: &str) -> Option<RuleId> {
+        RuleId::ALL.iter().copied().find(|r| r.as_str() == text)
+    }
+}
+
+/// Where a finding points: a repo-relative path and a 1-based line and column, plus the byte
+/// span used to underline the source snippet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// Repository-relative path with `/` separators.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+    /// Byte offset of the span start in the file.
+    #[serde(skip)]
+    pub offset: usize,
+    /// Byte length of the span (0 when the finding is about the whole file).
+    #[serde(skip)]
+    pub len: usize,
+}
+
+impl Location {
+    /// The start of a file: for findings about a file as a whole.
+    pub fn file(path: impl Into<String>) -> Location {
+        Location {
+            path: path.into(),
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 0,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path, self.line, self.column)
+    }
+}
+
+/// One problem found in the user's repository.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// What kind of problem.
+    pub rule: RuleId,
+    /// How bad.
+    pub severity: Severity,
+    /// `true` when an active waiver covers the finding: it is reported but fails nothing.
+    pub waived: bool,
+    /// Lower-case sentence, values in backticks, no trailing period.
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+    /// Stable identity that survives line shifts (see [`Finding::finish`]).
+    pub fingerprint: String,
+    /// Where.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The environment the finding belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// The setting key (`baseline.Setting`) the finding is about, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting: Option<String>,
+    /// A unified diff (drift findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+}
+
+impl Finding {
+    /// A new finding; set the optional parts with the builder methods.
+    pub fn new(
+        rule: RuleId,
+        severity: Severity,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            rule,
+            severity,
+            waived: false,
+            message: message.into(),
+            help: help.into(),
+            fingerprint: String::new(),
+            location: None,
+            environment: None,
+            setting: None,
+            diff: None,
+        }
+    }
+
+    /// Sets the location.
+    #[must_use]
+    pub fn at(mut self, location: Location) -> Finding {
+        self.location = Some(location);
+        self
+    }
+
+    /// Sets the environment.
+    #[must_use]
+    pub fn in_env(mut self, environment: &str) -> Finding {
+        self.environment = Some(environment.to_owned());
+        self
+    }
+
+    /// Sets the setting key.
+    #[must_use]
+    pub fn for_setting(mut self, setting: impl Into<String>) -> Finding {
+        self.setting = Some(setting.into());
+        self
+    }
+
+    /// Attaches a unified diff.
+    #[must_use]
+    pub fn with_diff(mut self, diff: String) -> Finding {
+        self.diff = Some(diff);
+        self
+    }
+
+    /// Computes the fingerprint: a hash of what identifies the problem (rule, path,
+    /// environment, setting, message), deliberately not of line or column, so a finding
+    /// keeps its identity when unrelated lines move.
+    fn fingerprint_of(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            self.rule.as_str(),
+            self.location.as_ref().map_or("", |l| l.path.as_str()),
+            self.environment.as_deref().unwrap_or(""),
+            self.setting.as_deref().unwrap_or(""),
+            &self.message,
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        let digest = hasher.finalize();
+        digest[..8]
+            .iter()
+            .fold(String::with_capacity(16), |mut out, b| {
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 15)]));
+                out
+            })
+    }
+
+    fn sort_key(&self) -> (&str, usize, usize, RuleId, &str, &str) {
+        let (path, line, column) = self
+            .location
+            .as_ref()
+            .map_or(("", 0, 0), |l| (l.path.as_str(), l.line, l.column));
+        (
+            path,
+            line,
+            column,
+            self.rule,
+            self.environment.as_deref().unwrap_or(""),
+            &self.message,
+        )
+    }
+}
+
+/// Puts findings in the canonical order (path, line, column, rule, environment, message),
+/// removes exact duplicates and fills in fingerprints.
+pub fn finish(mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.severity == b.severity);
+    for f in &mut findings {
+        f.fingerprint = f.fingerprint_of();
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn rule_ids_are_unique_kebab_case() {
+        let ids: BTreeSet<&str> = RuleId::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(ids.len(), RuleId::ALL.len());
+        for id in ids {
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id}"
+            );
+            assert_eq!(RuleId::parse(id).map(RuleId::as_str), Some(id));
+        }
+    }
+
+    #[test]
+    fn fingerprint_ignores_line_shifts() {
+        let at = |line| {
+            Finding::new(RuleId::Drift, Severity::High, "m", "h").at(Location {
+                path: "a".into(),
+                line,
+                column: 1,
+                offset: 0,
+                len: 0,
+            })
+        };
+        let a = finish(vec![at(3)]);
+        let b = finish(vec![at(9)]);
+        assert_eq!(a[0].fingerprint, b[0].fingerprint);
+        assert_eq!(a[0].fingerprint.len(), 16);
+    }
+
+    #[test]
+    fn severities_order_and_parse() {
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+        for s in Severity::ALL {
+            assert_eq!(Severity::parse(s.as_str()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! hardline: baseline-as-code compiler and CI checker for `GitOps` repositories.
+//!
+//! Pipeline: load ([`repo`]) → resolve overlays ([`resolve`]) → engines ([`validate`],
+//! [`render`], [`drift`]) → findings ([`finding`]) → [`report`]. The library API is unstable:
+//! it exists for the `hardline` binary and its tests.
+
+pub mod cli;
+pub mod commands;
+pub mod drift;
+pub mod finding;
+pub mod fs;
+pub mod model;
+pub mod render;
+pub mod repo;
+pub mod report;
+pub mod resolve;
+pub mod source;
+pub mod validate;
+pub mod waiver;
+
+use cli::{Cli, Command};
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing at or above the fail threshold (exit 0).
+    Success,
+    /// Findings at or above the fail threshold (exit 1).
+    Failure,
+}
+
+/// Runs a parsed command line. `Err` means hardline could not do its job (exit 2).
+pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
+    let ctx = commands::Context::new(cli)?;
+    let root = cli.dir.as_path();
+    match &cli.command {
+        Command::Init(args) => {
+            let dir = if args.path.is_absolute() {
+                args.path.clone()
+            } else {
+                root.join(&args.path)
+            };
+            commands::init::run(&ctx, &dir)
+        }
+        Command::Validate => commands::validate::run(&ctx, root),
+        Command::Render(args) => commands::render::run(&ctx, root, args),
+        Command::Diff(args) => commands::diff::run(&ctx, root, args),
+        Command::Explain(args) => commands::explain::run(&ctx, root, args),
+        Command::Check => commands::check::run(&ctx, root),
+    }
+}

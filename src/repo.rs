@@ -1,0 +1,452 @@
+//! Loading a baseline repository from disk into the model.
+//!
+//! Reads `hardline.yaml`, every baseline and environment file and every template, each
+//! bounded in size. A problem inside one of those files (invalid YAML, schema violation,
+//! non-UTF-8 bytes, a file too large) is a finding and the file is left out; only a failure
+//! to do the job at all (no manifest, unreadable file) is an error.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use thiserror::Error;
+
+use crate::finding::{Finding, Location, RuleId, Severity};
+use crate::fs::{self, Bounded, FsError};
+use crate::model::{Baseline, Environment, Manifest};
+use crate::source::yaml::{self, Node};
+use crate::source::{FileId, Sources};
+use crate::validate::schema::{self, DocKind};
+use crate::validate::span_location;
+
+/// The manifest file name.
+pub const MANIFEST: &str = "hardline.yaml";
+/// Largest template accepted, in bytes.
+pub const MAX_TEMPLATE_BYTES: u64 = 1024 * 1024;
+
+/// hardline cannot load the repository at all.
+#[derive(Debug, Error, miette::Diagnostic)]
+pub enum LoadError {
+    /// No `hardline.yaml` in the directory.
+    #[error("no `hardline.yaml` in `{0}`")]
+    #[diagnostic(help(
+        "run hardline inside a baseline repository, pass `-C DIR`, or create one with `hardline init DIR`"
+    ))]
+    NoManifest(String),
+    /// A file or directory could not be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Fs(#[from] FsError),
+}
+
+/// A loaded baseline repository.
+#[derive(Debug)]
+pub struct Repository {
+    /// The directory holding `hardline.yaml`.
+    pub root: PathBuf,
+    /// Every file read.
+    pub sources: Sources,
+    /// The manifest (defaults when the manifest itself is invalid).
+    pub manifest: Manifest,
+    /// The manifest's file.
+    pub manifest_file: FileId,
+    /// Baselines, sorted by name, unique.
+    pub baselines: Vec<Baseline>,
+    /// Environments, sorted by name, unique.
+    pub environments: Vec<Environment>,
+    /// Templates by name (path under the templates directory, `/`-separated).
+    pub templates: BTreeMap<String, FileId>,
+    trees: BTreeMap<FileId, Node>,
+}
+
+impl Repository {
+    /// Loads the repository at `root`; problems in its files come back as findings.
+    pub fn load(root: &Path) -> Result<(Repository, Vec<Finding>), LoadError> {
+        let manifest_path = root.join(MANIFEST);
+        if !manifest_path.is_file() {
+            return Err(LoadError::NoManifest(root.display().to_string()));
+        }
+        let mut repo = Repository {
+            root: root.to_path_buf(),
+            sources: Sources::default(),
+            manifest: default_manifest(),
+            manifest_file: FileId::PLACEHOLDER,
+            baselines: Vec::new(),
+            environments: Vec::new(),
+            templates: BTreeMap::new(),
+            trees: BTreeMap::new(),
+        };
+        let mut findings = Vec::new();
+        let (file, manifest) =
+            repo.load_doc::<Manifest>(MANIFEST, DocKind::Manifest, &mut findings)?;
+        repo.manifest_file = file;
+        if let Some(manifest) = manifest {
+            repo.manifest = manifest;
+        }
+        let paths = repo.manifest.paths.clone();
+        let baselines_dir = repo.confined_dir(&paths.baselines, "/paths/baselines", &mut findings);
+        let environments_dir =
+            repo.confined_dir(&paths.environments, "/paths/environments", &mut findings);
+        let templates_dir = repo.confined_dir(&paths.templates, "/paths/templates", &mut findings);
+
+        for rel in list_yaml(&repo.root, baselines_dir.as_deref())? {
+            if let (file, Some(mut baseline)) =
+                repo.load_doc::<Baseline>(&rel, DocKind::Baseline, &mut findings)?
+            {
+                baseline.file = file;
+                repo.baselines.push(baseline);
+            }
+        }
+        for rel in list_yaml(&repo.root, environments_dir.as_deref())? {
+            if let (file, Some(mut env)) =
+                repo.load_doc::<Environment>(&rel, DocKind::Environment, &mut findings)?
+            {
+                env.file = file;
+                repo.environments.push(env);
+            }
+        }
+        let baselines = std::mem::take(&mut repo.baselines);
+        repo.baselines = repo.dedup(
+            baselines,
+            |b| (b.name().to_owned(), b.file),
+            "baseline",
+            &mut findings,
+        );
+        let environments = std::mem::take(&mut repo.environments);
+        repo.environments = repo.dedup(
+            environments,
+            |e| (e.name().to_owned(), e.file),
+            "environment",
+            &mut findings,
+        );
+        if let Some(dir) = templates_dir {
+            repo.load_templates(&dir, &mut findings)?;
+        }
+        Ok((repo, findings))
+    }
+
+    /// The location of the value at `pointer` in a YAML file.
+    pub fn value_location(&self, file: FileId, pointer: &str) -> Location {
+        self.locate(file, pointer, false)
+    }
+
+    /// The location of the key at `pointer` (its value when there is no key).
+    pub fn key_location(&self, file: FileId, pointer: &str) -> Location {
+        self.locate(file, pointer, true)
+    }
+
+    fn locate(&self, file: FileId, pointer: &str, prefer_key: bool) -> Location {
+        let source = self.sources.get(file);
+        match self.trees.get(&file) {
+            Some(tree) => {
+                let located = tree.locate(pointer);
+                let span = match (prefer_key, located.key) {
+                    (true, Some(key)) => key.span,
+                    _ => located.node.span,
+                };
+                span_location(source, span)
+            }
+            None => Location::file(source.path.clone()),
+        }
+    }
+
+    /// The repo-relative path of a file.
+    pub fn path_of(&self, file: FileId) -> &str {
+        &self.sources.get(file).path
+    }
+
+    /// The baseline called `name`.
+    pub fn baseline(&self, name: &str) -> Option<&Baseline> {
+        self.baselines.iter().find(|b| b.name() == name)
+    }
+
+    /// The environment called `name`.
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name() == name)
+    }
+
+    fn confined_dir(
+        &self,
+        rel: &str,
+        pointer: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Option<String> {
+        match fs::confine(&self.root, rel) {
+            Ok(_) => Some(rel.trim_end_matches('/').to_owned()),
+            Err(problem) => {
+                findings.push(
+                    Finding::new(
+                        RuleId::UnsafePath,
+                        Severity::High,
+                        format!("directory `{rel}` {}", problem.describe()),
+                        "use a path inside the repository, relative to hardline.yaml",
+                    )
+                    .at(self.value_location(self.manifest_file, pointer)),
+                );
+                None
+            }
+        }
+    }
+
+    fn dedup<T>(
+        &self,
+        mut items: Vec<T>,
+        key: impl Fn(&T) -> (String, FileId),
+        what: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Vec<T> {
+        items.sort_by_key(|a| key(a));
+        let mut kept: Vec<T> = Vec::with_capacity(items.len());
+        for item in items {
+            let (name, file) = key(&item);
+            if let Some(first) = kept.iter().find(|k| key(k).0 == name) {
+                let first_path = self.path_of(key(first).1).to_owned();
+                findings.push(
+                    Finding::new(
+                        RuleId::DuplicateName,
+                        Severity::High,
+                        format!("{what} `{name}` is already defined in `{first_path}`"),
+                        format!("give each {what} a unique `metadata.name`"),
+                    )
+                    .at(self.value_location(file, "/metadata/name")),
+                );
+            } else {
+                kept.push(item);
+            }
+        }
+        kept
+    }
+
+    /// Reads, parses and schema-checks one YAML document, then reads it into `T`.
+    fn load_doc<T: DeserializeOwned>(
+        &mut self,
+        rel: &str,
+        kind: DocKind,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(FileId, Option<T>), FsError> {
+        let limit = yaml::MAX_YAML_BYTES as u64;
+        let (file, text) = match self.read_text(rel, limit, findings)? {
+            (file, Some(text)) => (file, text),
+            (file, None) => return Ok((file, None)),
+        };
+        let tree = match yaml::parse(&text) {
+            Ok(tree) => tree,
+            Err(err) => {
+                let source = self.sources.get(file);
+                let location = err
+                    .span
+                    .map_or_else(|| Location::file(rel), |span| span_location(source, span));
+                findings.push(
+                    Finding::new(
+                        RuleId::InvalidYaml,
+                        Severity::High,
+                        err.message,
+                        "fix the YAML at this position; hardline reads YAML 1.2 (quote `yes`/`no` if you mean strings)",
+                    )
+                    .at(location),
+                );
+                return Ok((file, None));
+            }
+        };
+        let json = tree.to_json();
+        let schema_findings = schema::check(kind, &json, &tree, self.sources.get(file));
+        self.trees.insert(file, tree);
+        if !schema_findings.is_empty() {
+            findings.extend(schema_findings);
+            return Ok((file, None));
+        }
+        match serde_json::from_value::<T>(json) {
+            Ok(doc) => Ok((file, Some(doc))),
+            Err(err) => {
+                findings.push(
+                    Finding::new(
+                        RuleId::Schema,
+                        Severity::High,
+                        format!("cannot read {}: {err}", kind.schema_file()),
+                        format!("fix the file to match `{}`", kind.schema_file()),
+                    )
+                    .at(Location::file(rel)),
+                );
+                Ok((file, None))
+            }
+        }
+    }
+
+    /// Reads a text file under the root. Too large or not UTF-8: a finding, `None`.
+    fn read_text(
+        &mut self,
+        rel: &str,
+        limit: u64,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(FileId, Option<String>), FsError> {
+        let path = match fs::confine(&self.root, rel) {
+            Ok(path) => path,
+            Err(problem) => {
+                let file = self.sources.add(rel, "");
+                findings.push(
+                    Finding::new(
+                        RuleId::UnsafePath,
+                        Severity::High,
+                        format!("`{rel}` {}", problem.describe()),
+                        "keep every file hardline reads inside the repository",
+                    )
+                    .at(Location::file(rel)),
+                );
+                return Ok((file, None));
+            }
+        };
+        match fs::read_bounded(&path, rel, limit)? {
+            Bounded::TooLarge(size) => {
+                let file = self.sources.add(rel, "");
+                findings.push(
+                    Finding::new(
+                        RuleId::InvalidYaml,
+                        Severity::High,
+                        format!("file is {size} bytes, above the {limit} byte limit"),
+                        "split the file; baselines and overlays are small by nature",
+                    )
+                    .at(Location::file(rel)),
+                );
+                Ok((file, None))
+            }
+            Bounded::Bytes(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    let file = self.sources.add(rel, text.as_str());
+                    Ok((file, Some(text)))
+                }
+                Err(err) => {
+                    let valid = err.utf8_error().valid_up_to();
+                    let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                    // Offsets in the lossy text match the original up to the first bad byte.
+                    let file = self.sources.add(rel, lossy);
+                    let location = self.sources.get(file).location(valid, 1);
+                    findings.push(
+                        Finding::new(
+                            RuleId::InvalidYaml,
+                            Severity::High,
+                            format!("file is not valid UTF-8 (byte {valid})"),
+                            "save the file as UTF-8",
+                        )
+                        .at(location),
+                    );
+                    Ok((file, None))
+                }
+            },
+        }
+    }
+
+    fn load_templates(&mut self, dir: &str, findings: &mut Vec<Finding>) -> Result<(), FsError> {
+        let base = self.root.join(dir);
+        if !base.is_dir() {
+            return Ok(());
+        }
+        let canonical_base = base.canonicalize().map_err(|source| FsError::Read {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let mut names = Vec::new();
+        for entry in walkdir::WalkDir::new(&base)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|e| FsError::Read {
+                path: dir.to_owned(),
+                source: e.into(),
+            })?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&base) else {
+                continue;
+            };
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            let repo_rel = format!("{dir}/{name}");
+            if entry.file_type().is_symlink() {
+                let inside = entry
+                    .path()
+                    .canonicalize()
+                    .is_ok_and(|real| real.starts_with(&canonical_base) && real.is_file());
+                if !inside {
+                    findings.push(
+                        Finding::new(
+                            RuleId::UnsafePath,
+                            Severity::High,
+                            format!("template `{name}` is a symlink leading outside `{dir}`"),
+                            "templates load only from the templates directory; copy the file in instead",
+                        )
+                        .at(Location::file(repo_rel)),
+                    );
+                    continue;
+                }
+            }
+            names.push((name, repo_rel));
+        }
+        for (name, repo_rel) in names {
+            if let (file, Some(_)) = self.read_template(&repo_rel, findings)? {
+                self.templates.insert(name, file);
+            }
+        }
+        Ok(())
+    }
+
+    fn read_template(
+        &mut self,
+        rel: &str,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(FileId, Option<String>), FsError> {
+        let before = findings.len();
+        let result = self.read_text(rel, MAX_TEMPLATE_BYTES, findings)?;
+        for f in &mut findings[before..] {
+            f.rule = RuleId::TemplateError;
+        }
+        Ok(result)
+    }
+}
+
+fn default_manifest() -> Manifest {
+    Manifest {
+        metadata: crate::model::ManifestMetadata {
+            name: String::new(),
+            owner: None,
+        },
+        paths: crate::model::Paths::default(),
+        fail_on: None,
+    }
+}
+
+/// `*.yaml` / `*.yml` files directly in `dir`, sorted, as repo-relative paths.
+fn list_yaml(root: &Path, dir: Option<&str>) -> Result<Vec<String>, FsError> {
+    let Some(dir) = dir else {
+        return Ok(Vec::new());
+    };
+    let path = root.join(dir);
+    if !path.is_dir() {
+        return Ok(Vec::new());
+    }
+    let read_err = |source| FsError::Read {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&path).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_yaml = Path::new(&name)
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml");
+        if is_yaml && !name.starts_with('.') && entry.path().is_file() {
+            names.push(format!("{dir}/{name}"));
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// The JSON value a baseline or environment pointer refers to (for tests and explain).
+pub fn pointer_escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}

@@ -1,0 +1,154 @@
+//! Human output: each finding as a miette diagnostic with its source snippet, drift with its
+//! unified diff, then one summary line.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+};
+
+use super::{Style, Verdict};
+use crate::finding::{Finding, Severity};
+use crate::source::Sources;
+
+struct View<'a> {
+    finding: &'a Finding,
+    source: Option<NamedSource<String>>,
+}
+
+impl View<'_> {
+    /// Without a snippet, the location goes into the headline.
+    fn bare_location(&self) -> Option<String> {
+        match (&self.source, &self.finding.location) {
+            (None, Some(loc)) => Some(loc.to_string()),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for View<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let finding = self.finding;
+        write!(f, "{}[{}]: ", finding.severity, finding.rule)?;
+        if let Some(loc) = self.bare_location() {
+            write!(f, "{loc}: ")?;
+        }
+        f.write_str(&finding.message)?;
+        if let Some(env) = &finding.environment {
+            write!(f, " (environment `{env}`)")?;
+        }
+        if finding.waived {
+            f.write_str(" [waived]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for View<'_> {}
+
+impl Diagnostic for View<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            _ if self.finding.waived => miette::Severity::Advice,
+            Severity::Critical | Severity::High => miette::Severity::Error,
+            Severity::Medium | Severity::Low => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.help))
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let location = self.finding.location.as_ref()?;
+        self.source.as_ref()?;
+        let label = LabeledSpan::new(
+            Some(self.finding.rule.to_string()),
+            location.offset,
+            location.len,
+        );
+        Some(Box::new(std::iter::once(label)))
+    }
+}
+
+/// Renders findings for a terminal.
+pub fn render(findings: &[Finding], sources: &Sources, style: Style, verdict: Verdict) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_context_lines(1);
+    let mut out = String::new();
+    for finding in findings {
+        let source = finding.location.as_ref().and_then(|loc| {
+            let file = sources.by_path(&loc.path)?;
+            // An empty file (too large, unreadable) has nothing to show.
+            (!file.text.is_empty()).then(|| NamedSource::new(&loc.path, file.text.to_string()))
+        });
+        let view = View { finding, source };
+        if handler.render_report(&mut out, &view).is_err() {
+            out.push_str(&view.to_string());
+        }
+        if let Some(diff) = &finding.diff {
+            for line in diff.lines() {
+                out.push_str("    ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out.push('\n');
+    }
+    if !style.quiet {
+        out.push_str(&summary(findings, verdict));
+    }
+    out
+}
+
+/// `3 findings: 2 high, 1 info (1 waived); failing at medium or above`.
+pub fn summary(findings: &[Finding], verdict: Verdict) -> String {
+    let active: Vec<&Finding> = findings.iter().filter(|f| !f.waived).collect();
+    let waived = findings.len() - active.len();
+    let mut text = if findings.is_empty() {
+        "no findings".to_owned()
+    } else {
+        let counts: Vec<String> = Severity::ALL
+            .iter()
+            .filter_map(|s| {
+                let n = active.iter().filter(|f| f.severity == *s).count();
+                (n > 0).then(|| format!("{n} {s}"))
+            })
+            .collect();
+        let mut t = format!(
+            "{} finding{}",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" }
+        );
+        if !counts.is_empty() {
+            t.push_str(&format!(": {}", counts.join(", ")));
+        }
+        if waived > 0 {
+            t.push_str(&format!(" ({waived} waived)"));
+        }
+        t
+    };
+    text.push_str(&format!(
+        "; {} (fail threshold: {})\n",
+        if verdict.failed { "failed" } else { "passed" },
+        verdict.fail_on
+    ));
+    text
+}
