@@ -126,6 +126,10 @@ pub fn read_bounded(path: &Path, display: &str, limit: u64) -> Result<Bounded, F
         path: display.to_owned(),
         source,
     };
+    // Opening a FIFO blocks until a writer appears: only regular files are read.
+    if !std::fs::metadata(path).map_err(err)?.is_file() {
+        return Err(err(std::io::Error::other("not a regular file")));
+    }
     let file = std::fs::File::open(path).map_err(err)?;
     let size = file.metadata().map_err(err)?.len();
     if size > limit {

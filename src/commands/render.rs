@@ -78,7 +78,12 @@ pub fn run(ctx: &Context, root: &Path, args: &RenderArgs) -> Result<ExitStatus> 
                 continue;
             };
             let output = repo.root.join(env.output.trim_end_matches('/'));
-            let current = std::fs::read(output.join(&file.target)).ok();
+            // Only a regular file can be unchanged (reading a FIFO would block).
+            let target = output.join(&file.target);
+            let current = target
+                .is_file()
+                .then(|| std::fs::read(&target).ok())
+                .flatten();
             if current.as_deref() == Some(file.contents.as_bytes()) {
                 unchanged += 1;
                 continue;

@@ -110,12 +110,20 @@ pub fn check(
         .iter()
         .filter(|e| envs.contains(&e.metadata.name))
     {
-        let managed: BTreeSet<&str> = rendered
+        let output = env.output.trim_end_matches('/');
+        // A file whose baseline failed to render is still managed (its finding says why).
+        let managed: BTreeSet<String> = rendered
             .iter()
             .filter(|f| f.environment == env.name())
-            .map(|f| f.path.as_str())
+            .map(|f| f.path.clone())
+            .chain(
+                repo.baselines
+                    .iter()
+                    .filter(|b| env.renders(b.name()))
+                    .filter_map(|b| b.render.as_ref())
+                    .map(|r| format!("{output}/{}", r.target)),
+            )
             .collect();
-        let output = env.output.trim_end_matches('/');
         let Ok(dir) = fs::confine(&repo.root, output) else {
             continue; // reported by validation as `unsafe-path`
         };

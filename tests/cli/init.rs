@@ -1,0 +1,105 @@
+//! `hardline init`: a working repository that checks clean at once.
+
+use super::*;
+
+#[test]
+fn init_scaffold_checks_clean_at_once() {
+    let repo = Repo::empty();
+    let run = repo.run(&["init", "new-repo"]);
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains("created a baseline repository"),
+        "{}",
+        run.stdout
+    );
+    for file in [
+        "new-repo/hardline.yaml",
+        "new-repo/baselines/sshd.yaml",
+        "new-repo/templates/sshd_config.j2",
+        "new-repo/environments/dev.yaml",
+        "new-repo/environments/prod.yaml",
+        "new-repo/deploy/dev/etc/ssh/sshd_config",
+        "new-repo/deploy/prod/etc/ssh/sshd_config",
+        "new-repo/schemas/baseline.schema.json",
+    ] {
+        assert!(repo.join(file).is_file(), "{file} missing");
+    }
+    let check = run_in(repo.path(), &["-C", "new-repo", "check"]);
+    check.assert_code(0);
+    assert!(check.stdout.contains("no findings"), "{}", check.stdout);
+}
+
+#[test]
+fn init_scaffold_carries_the_dev_sec_values() {
+    let repo = Repo::scaffold();
+    let prod = repo.read("deploy/prod/etc/ssh/sshd_config");
+    for line in [
+        "PermitRootLogin no",
+        "MaxAuthTries 2",
+        "PasswordAuthentication no",
+        "X11Forwarding no",
+        "AllowTcpForwarding no",
+        "ClientAliveInterval 180",
+        "LogLevel VERBOSE",
+    ] {
+        assert!(
+            prod.lines().any(|l| l == line),
+            "`{line}` not in prod:\n{prod}"
+        );
+    }
+    assert!(
+        prod.lines()
+            .any(|l| l.starts_with("Ciphers chacha20-poly1305@openssh.com,"))
+    );
+    assert!(prod.lines().any(|l| l.starts_with("KexAlgorithms ")));
+    assert!(prod.lines().any(|l| l.starts_with("MACs ")));
+    let baseline = repo.read("baselines/sshd.yaml");
+    assert!(
+        baseline.starts_with("# yaml-language-server: $schema=../schemas/baseline.schema.json")
+    );
+    // Every setting has a severity, a rationale and references.
+    let run = repo.run(&[
+        "explain",
+        "prod",
+        "sshd.PermitRootLogin",
+        "--format",
+        "json",
+    ]);
+    let explained = run.assert_code(0).json();
+    assert_eq!(explained["locked"], true);
+    assert!(
+        explained["rationale"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
+}
+
+#[test]
+fn init_refuses_an_existing_repository_and_writes_nothing() {
+    let repo = Repo::scaffold();
+    repo.edit(
+        "environments/dev.yaml",
+        "MaxAuthTries: 3",
+        "MaxAuthTries: 4",
+    );
+    let before = repo.snapshot();
+    let run = repo.run(&["init", "."]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("already holds a baseline repository"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(before, repo.snapshot());
+}
+
+#[test]
+fn init_never_overwrites_a_file() {
+    let repo = Repo::empty();
+    repo.write("templates/sshd_config.j2", "mine\n");
+    let run = repo.run(&["init", "."]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    assert_eq!(repo.read("templates/sshd_config.j2"), "mine\n");
+    assert!(!repo.join("hardline.yaml").exists());
+}
