@@ -339,3 +339,34 @@ mod tests {
         }
     }
 }
+
+/// The rule catalogue as Markdown (`docs/rules.md` is generated from it).
+pub fn rules_markdown() -> String {
+    let mut out = String::from(
+        "# Rules\n\n<!-- generated from src/finding/mod.rs by `UPDATE_DOCS=1 cargo test rules_doc`; do not edit -->\n\n\
+         Every finding carries one of these stable rule ids. Waivers and CI configuration refer to them.\n\n\
+         | rule | what it reports |\n|---|---|\n",
+    );
+    for rule in RuleId::ALL {
+        out.push_str(&format!("| `{}` | {} |\n", rule.as_str(), rule.description()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod doc_tests {
+    #[test]
+    #[allow(clippy::disallowed_methods)]
+    fn rules_doc_is_current() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md");
+        let expected = super::rules_markdown();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/rules.md is stale: run `UPDATE_DOCS=1 cargo test rules_doc`"
+        );
+    }
+}
