@@ -75,7 +75,7 @@ pub struct RenderArgs {
     /// Which environments.
     #[command(flatten)]
     pub env: EnvArgs,
-    /// Write files into DIR/<environment>/<target> instead of printing them.
+    /// Write files into `DIR/ENV/TARGET` instead of printing them.
     #[arg(long, value_name = "DIR", conflicts_with = "write")]
     pub out: Option<PathBuf>,
     /// Update the checked-in files in each environment's output directory.

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         Ok(ExitStatus::Success) => ExitCode::SUCCESS,
         Ok(ExitStatus::Failure) => ExitCode::from(1),
         Err(report) => {
-            eprintln!("hardline: {report:?}");
+            eprintln!("{report:?}");
             ExitCode::from(2)
         }
     }

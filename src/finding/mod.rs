@@ -178,7 +178,7 @@ pub struct Finding {
     pub message: String,
     /// What to do about it.
     pub help: String,
-    /// Stable identity that survives line shifts (see [`Finding::finish`]).
+    /// Stable identity that survives line shifts (see [`finish`]).
     pub fingerprint: String,
     /// Where.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -348,7 +348,11 @@ pub fn rules_markdown() -> String {
          | rule | what it reports |\n|---|---|\n",
     );
     for rule in RuleId::ALL {
-        out.push_str(&format!("| `{}` | {} |\n", rule.as_str(), rule.description()));
+        out.push_str(&format!(
+            "| `{}` | {} |\n",
+            rule.as_str(),
+            rule.description()
+        ));
     }
     out
 }

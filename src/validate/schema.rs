@@ -93,6 +93,26 @@ pub fn check(kind: DocKind, instance: &Value, tree: &Node, file: &SourceFile) ->
                 pointer.clone(),
                 true,
             ),
+            // The schemas use `not` only for relative paths; say which rule the path breaks.
+            ValidationErrorKind::Not { .. } => {
+                match error.instance().as_str().map(crate::fs::check_relative) {
+                    Some(Err(problem)) => (
+                        format!(
+                            "path `{}` {}{}",
+                            error.instance().as_str().unwrap_or_default(),
+                            problem.describe(),
+                            context(&pointer)
+                        ),
+                        pointer.clone(),
+                        false,
+                    ),
+                    _ => (
+                        format!("{}{}", lower_first(&error.to_string()), context(&pointer)),
+                        pointer.clone(),
+                        false,
+                    ),
+                }
+            }
             _ => (
                 format!("{}{}", lower_first(&error.to_string()), context(&pointer)),
                 pointer.clone(),
