@@ -6,6 +6,7 @@
 //! failed run leaves the tree as it was.
 
 use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use thiserror::Error;
@@ -14,22 +15,22 @@ use thiserror::Error;
 #[derive(Debug, Error, miette::Diagnostic)]
 pub enum FsError {
     /// A file or directory could not be read.
-    #[error("cannot read `{path}`: {source}")]
+    #[error("cannot read `{path}`: {error}")]
     #[diagnostic(help("check that the path exists and that you may read it"))]
     Read {
         /// The path.
         path: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A file could not be written.
-    #[error("cannot write `{path}`: {source}")]
+    #[error("cannot write `{path}`: {error}")]
     #[diagnostic(help("check free space and permissions; nothing was changed"))]
     Write {
         /// The path.
         path: String,
         /// Why.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A path leaves its root.
     #[error("`{path}` leads outside `{root}`")]
@@ -122,9 +123,9 @@ pub enum Bounded {
 
 /// Reads at most `limit` bytes of a file.
 pub fn read_bounded(path: &Path, display: &str, limit: u64) -> Result<Bounded, FsError> {
-    let err = |source| FsError::Read {
+    let err = |error| FsError::Read {
         path: display.to_owned(),
-        source,
+        error,
     };
     // Opening a FIFO blocks until a writer appears: only regular files are read.
     if !std::fs::metadata(path).map_err(err)?.is_file() {
@@ -178,9 +179,9 @@ impl WriteSet {
         let mut staged = Vec::with_capacity(self.files.len());
         let result = (|| {
             for (path, display, contents) in &self.files {
-                let werr = |source| FsError::Write {
+                let werr = |error| FsError::Write {
                     path: display.clone(),
-                    source,
+                    error,
                 };
                 let parent = path.parent().unwrap_or(Path::new("."));
                 create_dirs(parent, &mut created_dirs).map_err(werr)?;
@@ -189,6 +190,13 @@ impl WriteSet {
                     .tempfile_in(parent)
                     .map_err(werr)?;
                 tmp.write_all(contents).map_err(werr)?;
+                // Temp files are created 0600; a config keeps the mode it had, and a new one
+                // gets the usual 0644.
+                let mode =
+                    std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
+                tmp.as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(mode))
+                    .map_err(werr)?;
                 tmp.as_file().sync_all().map_err(werr)?;
                 staged.push((tmp, path.clone(), display.clone()));
             }
@@ -204,7 +212,7 @@ impl WriteSet {
         for (tmp, path, display) in staged {
             tmp.persist(&path).map_err(|e| FsError::Write {
                 path: display,
-                source: e.error,
+                error: e.error,
             })?;
         }
         Ok(())

@@ -340,9 +340,9 @@ impl Repository {
         if !base.is_dir() {
             return Ok(());
         }
-        let canonical_base = base.canonicalize().map_err(|source| FsError::Read {
+        let canonical_base = base.canonicalize().map_err(|error| FsError::Read {
             path: dir.to_owned(),
-            source,
+            error,
         })?;
         let mut names = Vec::new();
         for entry in walkdir::WalkDir::new(&base)
@@ -351,7 +351,7 @@ impl Repository {
         {
             let entry = entry.map_err(|e| FsError::Read {
                 path: dir.to_owned(),
-                source: e.into(),
+                error: e.into(),
             })?;
             if entry.file_type().is_dir() {
                 continue;
@@ -427,9 +427,9 @@ fn list_yaml(root: &Path, dir: Option<&str>) -> Result<Vec<String>, FsError> {
     if !path.is_dir() {
         return Ok(Vec::new());
     }
-    let read_err = |source| FsError::Read {
+    let read_err = |error| FsError::Read {
         path: dir.to_owned(),
-        source,
+        error,
     };
     let mut names = Vec::new();
     for entry in std::fs::read_dir(&path).map_err(read_err)? {

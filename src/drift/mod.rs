@@ -136,7 +136,7 @@ pub fn check(
         {
             let entry = entry.map_err(|e| FsError::Read {
                 path: output.to_owned(),
-                source: e.into(),
+                error: e.into(),
             })?;
             if entry.file_type().is_dir() {
                 continue;

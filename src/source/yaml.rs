@@ -124,6 +124,22 @@ fn first_line(message: &str) -> String {
     // serde-saphyr prefixes positions itself ("... at line 3 column 5"); the finding carries
     // the location, so keep the sentence only.
     let line = line.strip_prefix("error: ").unwrap_or(line);
+    // Budget breaches come as `budget breached: Nodes { nodes: 250001 }`; say it in words.
+    if let Some(breach) = line.strip_prefix("budget breached: ") {
+        let kind = breach.split([' ', '{']).next().unwrap_or_default();
+        return match kind {
+            "Depth" => format!("nesting is deeper than {MAX_DEPTH} levels"),
+            "InputBytes" => format!("file is larger than {MAX_YAML_BYTES} bytes"),
+            "Nodes" | "Events" | "Aliases" | "AliasAnchorRatio" | "ScalarBytes" | "MergeKeys" => {
+                "aliases expand the document beyond hardline's size limit (an alias bomb?)"
+                    .to_owned()
+            }
+            _ => format!("the document exceeds a YAML parser limit ({breach})"),
+        };
+    }
+    if line.starts_with("recursion limit exceeded") {
+        return format!("nesting is deeper than {MAX_DEPTH} levels");
+    }
     match line.find(" at line ") {
         Some(i) => line[..i].to_owned(),
         None => line.to_owned(),

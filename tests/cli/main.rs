@@ -2,7 +2,11 @@
 //! temporary directory. One integration-test binary (one link step); one file per command.
 
 #![allow(clippy::disallowed_methods)] // tests write fixtures with std::fs::write
-#![allow(clippy::missing_panics_doc, clippy::similar_names, clippy::cast_possible_truncation)]
+#![allow(
+    clippy::missing_panics_doc,
+    clippy::similar_names,
+    clippy::cast_possible_truncation
+)]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns panic by design
 
 mod bad_input;

@@ -1,5 +1,7 @@
 //! `hardline render`: stdout, --out, --write; atomic, confined, all-or-nothing.
 
+use std::os::unix::fs::PermissionsExt;
+
 use super::*;
 
 #[test]
@@ -31,6 +33,15 @@ fn render_out_writes_one_tree_per_environment() {
         repo.read("deploy/prod/etc/ssh/sshd_config")
     );
     assert!(!repo.join("out/dev").exists());
+    let mode = std::fs::metadata(repo.join("out/prod/etc/ssh/sshd_config"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o777,
+        0o644,
+        "new files are world-readable configs, not 0600 temp files"
+    );
 }
 
 #[test]
