@@ -56,6 +56,9 @@ pub struct Repository {
     pub environments: Vec<Environment>,
     /// Templates by name (path under the templates directory, `/`-separated).
     pub templates: BTreeMap<String, FileId>,
+    /// Names (file stems) of baseline files that could not be loaded: overlays naming them
+    /// are not "unknown", and files they would render are not "unmanaged".
+    pub unloaded_baselines: Vec<String>,
     trees: BTreeMap<FileId, Node>,
 }
 
@@ -74,6 +77,7 @@ impl Repository {
             baselines: Vec::new(),
             environments: Vec::new(),
             templates: BTreeMap::new(),
+            unloaded_baselines: Vec::new(),
             trees: BTreeMap::new(),
         };
         let mut findings = Vec::new();
@@ -95,6 +99,10 @@ impl Repository {
             {
                 baseline.file = file;
                 repo.baselines.push(baseline);
+            } else {
+                let stem = Path::new(&rel).file_stem();
+                repo.unloaded_baselines
+                    .extend(stem.map(|s| s.to_string_lossy().into_owned()));
             }
         }
         for rel in list_yaml(&repo.root, environments_dir.as_deref())? {

@@ -105,6 +105,13 @@ pub fn check(
             }
         }
     }
+    // With a baseline file unreadable, which files it renders is unknown: do not call them
+    // unmanaged (the file's own finding says what to fix first).
+    let envs: &[String] = if repo.unloaded_baselines.is_empty() {
+        envs
+    } else {
+        &[]
+    };
     for env in repo
         .environments
         .iter()

@@ -92,7 +92,7 @@ pub fn resolve(repo: &Repository, patterns: &mut Patterns) -> (Vec<Resolved>, Ve
 
 fn check_overlay_targets(repo: &Repository, env: &Environment, findings: &mut Vec<Finding>) {
     for name in env.values.keys() {
-        if repo.baseline(name).is_none() {
+        if repo.baseline(name).is_none() && !repo.unloaded_baselines.contains(name) {
             findings.push(
                 Finding::new(
                     RuleId::UnknownBaseline,
@@ -109,7 +109,7 @@ fn check_overlay_targets(repo: &Repository, env: &Environment, findings: &mut Ve
         }
     }
     for (i, name) in env.baselines.iter().flatten().enumerate() {
-        if repo.baseline(name).is_none() {
+        if repo.baseline(name).is_none() && !repo.unloaded_baselines.contains(name) {
             findings.push(
                 Finding::new(
                     RuleId::UnknownBaseline,

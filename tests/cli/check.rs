@@ -148,3 +148,16 @@ fn the_repository_checks_itself_clean() {
     run.assert_code(0);
     assert_eq!(run.findings().len(), 0, "{}", run.stdout);
 }
+
+#[test]
+fn a_broken_baseline_is_one_finding_not_a_cascade() {
+    let repo = Repo::scaffold();
+    repo.edit(
+        "baselines/sshd.yaml",
+        "kind: Baseline",
+        "kind: Baseline\n  bad indent: [",
+    );
+    let run = repo.run(&["check", "--format", "json"]);
+    run.assert_code(1);
+    assert_eq!(rules(&run.findings()), ["invalid-yaml"]);
+}
