@@ -3,7 +3,8 @@
 //! the first changed line; files that should exist but do not are `missing-file`; files no
 //! baseline renders are `unmanaged-file`.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
+use std::path::Path;
 
 use rayon::prelude::*;
 use similar::{DiffOp, TextDiff};
@@ -39,9 +40,24 @@ pub fn check(
     envs: &[String],
 ) -> Result<Vec<Finding>, FsError> {
     let root = repo.root.clone();
+    // One walk per environment (not following links) finds every checked-in file: regular
+    // files seen this way are inside the output directory by construction, so only files
+    // not seen need the slower symlink-resolving path check.
+    let with_files: HashSet<&str> = rendered.iter().map(|f| f.environment.as_str()).collect();
+    let walks: Vec<Result<Walk, FsError>> = repo
+        .environments
+        .par_iter()
+        .filter(|e| envs.contains(&e.metadata.name) || with_files.contains(e.name()))
+        .map(|e| walk(&root, e.name(), e.output.trim_end_matches('/')))
+        .collect();
+    let walks: Vec<Walk> = walks.into_iter().collect::<Result<_, _>>()?;
+    let regular: HashSet<&str> = walks
+        .iter()
+        .flat_map(|w| w.files.iter().filter(|(_, r)| *r).map(|(p, _)| p.as_str()))
+        .collect();
     let outcomes: Vec<Result<Outcome, FsError>> = rendered
         .par_iter()
-        .map(|file| compare(&root, file))
+        .map(|file| compare(&root, file, regular.contains(file.path.as_str())))
         .collect();
     let mut findings = Vec::new();
     for (file, outcome) in rendered.iter().zip(outcomes) {
@@ -107,65 +123,33 @@ pub fn check(
     }
     // With a baseline file unreadable, which files it renders is unknown: do not call them
     // unmanaged (the file's own finding says what to fix first).
-    let envs: &[String] = if repo.unloaded_baselines.is_empty() {
-        envs
-    } else {
-        &[]
-    };
-    for env in repo
-        .environments
-        .iter()
-        .filter(|e| envs.contains(&e.metadata.name))
-    {
-        let output = env.output.trim_end_matches('/');
+    if repo.unloaded_baselines.is_empty() {
+        let mut managed: HashSet<String> = rendered.iter().map(|f| f.path.clone()).collect();
         // A file whose baseline failed to render is still managed (its finding says why).
-        let managed: BTreeSet<String> = rendered
-            .iter()
-            .filter(|f| f.environment == env.name())
-            .map(|f| f.path.clone())
-            .chain(
+        for env in &repo.environments {
+            let output = env.output.trim_end_matches('/');
+            managed.extend(
                 repo.baselines
                     .iter()
                     .filter(|b| env.renders(b.name()))
                     .filter_map(|b| b.render.as_ref())
                     .map(|r| format!("{output}/{}", r.target)),
-            )
-            .collect();
-        let Ok(dir) = fs::confine(&repo.root, output) else {
-            continue; // reported by validation as `unsafe-path`
-        };
-        if !dir.is_dir() {
-            continue;
+            );
         }
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| FsError::Read {
-                path: output.to_owned(),
-                error: e.into(),
-            })?;
-            if entry.file_type().is_dir() {
-                continue;
-            }
-            let Ok(rel) = entry.path().strip_prefix(&repo.root) else {
-                continue;
-            };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            if !managed.contains(rel.as_str()) {
+        for walk in walks.iter().filter(|w| envs.contains(&w.environment)) {
+            for (path, _) in walk.files.iter().filter(|(p, _)| !managed.contains(p)) {
                 findings.push(
                     Finding::new(
                         RuleId::UnmanagedFile,
                         Severity::Info,
-                        format!("`{rel}` is rendered by no baseline of `{}`", env.name()),
+                        format!(
+                            "`{path}` is rendered by no baseline of `{}`",
+                            walk.environment
+                        ),
                         "delete it, or add a baseline that renders it so it is checked",
                     )
-                    .at(crate::finding::Location::file(rel))
-                    .in_env(env.name()),
+                    .at(crate::finding::Location::file(path.clone()))
+                    .in_env(&walk.environment),
                 );
             }
         }
@@ -186,14 +170,15 @@ fn drift_finding(
     .in_env(&file.environment)
 }
 
-fn compare(root: &std::path::Path, file: &RenderedFile) -> Result<Outcome, FsError> {
-    let path = match fs::confine(root, &file.path) {
-        Ok(path) => path,
-        Err(problem) => return Ok(Outcome::Escapes(problem)),
-    };
-    if !path.is_file() {
-        return Ok(Outcome::Missing);
+fn compare(root: &Path, file: &RenderedFile, seen_regular: bool) -> Result<Outcome, FsError> {
+    if !seen_regular {
+        // Not found by the walk: missing, or behind a symlink (which may lead out).
+        return Ok(match fs::confine(root, &file.path) {
+            Err(problem) => Outcome::Escapes(problem),
+            Ok(_) => Outcome::Missing,
+        });
     }
+    let path = root.join(&file.path);
     let bytes = match fs::read_bounded(&path, &file.path, MAX_DEPLOYED_BYTES)? {
         Bounded::TooLarge(size) => return Ok(Outcome::TooLarge(size)),
         Bounded::Bytes(bytes) => bytes,
@@ -232,5 +217,48 @@ fn compare(root: &std::path::Path, file: &RenderedFile) -> Result<Outcome, FsErr
         text,
         first_line,
         diff,
+    })
+}
+
+/// The files under one environment's output directory.
+struct Walk {
+    environment: String,
+    /// Repo-relative path and whether it is a regular file (not a symlink or special file).
+    files: Vec<(String, bool)>,
+}
+
+fn walk(root: &Path, environment: &str, output: &str) -> Result<Walk, FsError> {
+    let mut files = Vec::new();
+    // An output directory that is itself a symlink out of the root is `unsafe-path`
+    // (validation); nothing under it is read.
+    if let Ok(dir) = fs::confine(root, output)
+        && dir.is_dir()
+    {
+        for entry in walkdir::WalkDir::new(&dir)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|e| FsError::Read {
+                path: output.to_owned(),
+                error: e.into(),
+            })?;
+            let kind = entry.file_type();
+            if kind.is_dir() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+                continue;
+            };
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push((format!("{output}/{rel}"), kind.is_file()));
+        }
+    }
+    Ok(Walk {
+        environment: environment.to_owned(),
+        files,
     })
 }

@@ -48,6 +48,10 @@ fn engine(repo: &Repository) -> Environment<'static> {
     env.set_recursion_limit(RECURSION_LIMIT);
     env.set_debug(true);
     env.set_auto_reload(false);
+    // Config files are not HTML or JSON documents to escape into: `"{{ v }}"` in a
+    // `daemon.json.j2` must render the value, not a JSON-quoted string. Templates quote
+    // explicitly (`tojson`) where they need to.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
         .keep_trailing_newline(true)
         .trim_blocks(true)

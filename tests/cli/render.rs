@@ -105,3 +105,30 @@ fn render_write_refuses_a_target_behind_a_symlink_out_of_the_root() {
         "wrote outside the root"
     );
 }
+
+#[test]
+fn json_and_yaml_templates_are_not_auto_escaped() {
+    let repo = Repo::empty();
+    repo.write(
+        "hardline.yaml",
+        "apiVersion: hardline/v1\nkind: Manifest\nmetadata: {name: t}\n",
+    );
+    repo.write(
+        "baselines/docker.yaml",
+        "apiVersion: hardline/v1\nkind: Baseline\nmetadata: {name: docker, owner: o}\nrender: {template: daemon.json.j2, target: daemon.json}\nsettings:\n  log-driver: {value: json-file}\n",
+    );
+    repo.write(
+        "templates/daemon.json.j2",
+        "{\"log-driver\": \"{{ settings['log-driver'] }}\"}\n",
+    );
+    repo.write(
+        "environments/prod.yaml",
+        "apiVersion: hardline/v1\nkind: Environment\nmetadata: {name: prod}\noutput: deploy/prod\n",
+    );
+    let run = repo.run(&["render"]);
+    run.assert_code(0);
+    assert_eq!(
+        run.stdout,
+        "==> deploy/prod/daemon.json <==\n{\"log-driver\": \"json-file\"}\n"
+    );
+}
