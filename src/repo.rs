@@ -455,6 +455,10 @@ fn list_yaml(root: &Path, dir: Option<&str>) -> Result<Vec<String>, FsError> {
 }
 
 /// The JSON value a baseline or environment pointer refers to (for tests and explain).
-pub fn pointer_escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+pub fn pointer_escape(segment: &str) -> std::borrow::Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        segment.replace('~', "~0").replace('/', "~1").into()
+    } else {
+        segment.into()
+    }
 }

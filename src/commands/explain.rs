@@ -61,7 +61,10 @@ pub fn run(ctx: &Context, root: &Path, args: &ExplainArgs) -> Result<ExitStatus>
                 args.environment
             )
         })?;
-    let set_at = repo.value_location(effective.origin.file, &effective.origin.pointer);
+    let set_at = repo.value_location(
+        effective.origin.file,
+        &effective.origin.pointer(bname, sname),
+    );
     let default_at = repo.value_location(
         baseline.file,
         &format!("/settings/{}/value", pointer_escape(sname)),

@@ -89,7 +89,7 @@ pub fn analyse(root: &Path, only: &[String]) -> Result<Analysis> {
     }
     let mut patterns = Patterns::default();
     findings.extend(semantic::check(&repo, &mut patterns));
-    let (resolved, resolve_findings) = resolve::resolve(&repo, &mut patterns);
+    let (resolved, resolve_findings) = resolve::resolve(&repo, &patterns);
     findings.extend(resolve_findings);
     let selected: Option<&[String]> = (!only.is_empty()).then_some(only);
     let (rendered, render_findings) = crate::render::render_all(&repo, &resolved, selected);

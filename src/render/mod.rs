@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value as JValue, context};
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::finding::{Finding, Location, RuleId, Severity};
 use crate::repo::Repository;
@@ -119,13 +118,8 @@ fn render_one(
     let Some(spec) = baseline.render.as_ref() else {
         unreachable_render()
     };
-    let settings: serde_json::Map<String, Value> = job
-        .settings
-        .iter()
-        .map(|(name, eff)| (name.clone(), eff.value.clone()))
-        .collect();
     let ctx = context! {
-        settings => JValue::from(minijinja::value::Serde(&settings)),
+        settings => JValue::from(minijinja::value::Serde(SettingsView(&job.settings))),
         vars => JValue::from(minijinja::value::Serde(&env.vars)),
         environment => context! { name => env.name(), output => env.output.as_str() },
         baseline => context! {
@@ -144,7 +138,8 @@ fn render_one(
             baseline: baseline.name().to_owned(),
             target: spec.target.clone(),
             path: format!("{}/{}", env.output.trim_end_matches('/'), spec.target),
-            contents: String::from_utf8_lossy(&out.bytes).into_owned(),
+            contents: String::from_utf8(out.bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         }),
         Err(err) => Err(Box::new(
             template_finding(repo, &spec.template, &err, out.overflowed).in_env(env.name()),
@@ -213,6 +208,16 @@ fn template_finding(
         ),
     };
     Finding::new(rule, Severity::High, message, help).at(location)
+}
+
+/// The effective values as a map for templates, serialised straight from the resolved
+/// settings (no intermediate copy).
+struct SettingsView<'a>(&'a BTreeMap<String, crate::resolve::Effective>);
+
+impl serde::Serialize for SettingsView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(name, eff)| (name, &eff.value)))
+    }
 }
 
 /// A writer that refuses to grow past [`MAX_OUTPUT_BYTES`].

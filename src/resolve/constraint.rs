@@ -15,6 +15,11 @@ pub struct Patterns {
 }
 
 impl Patterns {
+    /// The compiled regex for `pattern`, if [`Patterns::get`] compiled it successfully.
+    pub fn lookup(&self, pattern: &str) -> Option<&Regex> {
+        self.compiled.get(pattern).and_then(|r| r.as_ref().ok())
+    }
+
     /// Compiles (once) an anchored regex for `pattern`.
     pub fn get(&mut self, pattern: &str) -> &Result<Regex, String> {
         self.compiled.entry(pattern.to_owned()).or_insert_with(|| {
@@ -92,7 +97,8 @@ fn num(n: f64) -> String {
 
 /// Every way `value` violates `setting`'s constraints, as message fragments
 /// ("is `6`, above the maximum `4`").
-pub fn violations(setting: &Setting, value: &Value, patterns: &mut Patterns) -> Vec<String> {
+/// Patterns must have been compiled with [`Patterns::get`] first (validation does).
+pub fn violations(setting: &Setting, value: &Value, patterns: &Patterns) -> Vec<String> {
     let mut out = Vec::new();
     if value.is_null() {
         if setting.required {
@@ -158,7 +164,7 @@ pub fn violations(setting: &Setting, value: &Value, patterns: &mut Patterns) -> 
         }
     }
     if let Some(pattern) = &setting.pattern
-        && let Ok(regex) = patterns.get(pattern)
+        && let Some(regex) = patterns.lookup(pattern)
     {
         let texts: Vec<String> = match value {
             Value::Array(items) => items.iter().map(show).collect(),
@@ -190,31 +196,32 @@ mod tests {
     fn bounds_lists_and_patterns() {
         let mut p = Patterns::default();
         let s = setting(json!({"min": 1, "max": 4}));
-        assert!(violations(&s, &json!(2), &mut p).is_empty());
+        assert!(violations(&s, &json!(2), &p).is_empty());
         assert_eq!(
-            violations(&s, &json!(6), &mut p),
+            violations(&s, &json!(6), &p),
             ["is `6`, above the maximum `4`"]
         );
-        assert_eq!(violations(&s, &json!("x"), &mut p).len(), 1);
+        assert_eq!(violations(&s, &json!("x"), &p).len(), 1);
         let s = setting(json!({"subsetOf": ["a", "b"]}));
-        assert!(violations(&s, &json!(["b", "a"]), &mut p).is_empty());
+        assert!(violations(&s, &json!(["b", "a"]), &p).is_empty());
         assert_eq!(
-            violations(&s, &json!(["a", "c"]), &mut p),
+            violations(&s, &json!(["a", "c"]), &p),
             ["contains `c`, outside the allowed set"]
         );
         let s = setting(json!({"pattern": "[0-9]+:[0-9]+:[0-9]+"}));
-        assert!(violations(&s, &json!("10:30:60"), &mut p).is_empty());
-        assert_eq!(violations(&s, &json!("10:30:60x"), &mut p).len(), 1);
+        assert!(p.get("[0-9]+:[0-9]+:[0-9]+").is_ok());
+        assert!(violations(&s, &json!("10:30:60"), &p).is_empty());
+        assert_eq!(violations(&s, &json!("10:30:60x"), &p).len(), 1);
         let s = setting(json!({"oneOf": ["VERBOSE", "INFO"]}));
         assert_eq!(
-            violations(&s, &json!("DEBUG"), &mut p),
+            violations(&s, &json!("DEBUG"), &p),
             ["is `DEBUG`, not one of `VERBOSE`, `INFO`"]
         );
         let s = setting(json!({"forbidden": true}));
-        assert!(violations(&s, &Value::Null, &mut p).is_empty());
-        assert_eq!(violations(&s, &json!("x"), &mut p).len(), 1);
+        assert!(violations(&s, &Value::Null, &p).is_empty());
+        assert_eq!(violations(&s, &json!("x"), &p).len(), 1);
         let s = setting(json!({"required": true}));
-        assert_eq!(violations(&s, &Value::Null, &mut p).len(), 1);
+        assert_eq!(violations(&s, &Value::Null, &p).len(), 1);
         assert_eq!(describe(&setting(json!({"min": 1, "max": 4}))), "1..=4");
     }
 }

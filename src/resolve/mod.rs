@@ -10,6 +10,7 @@ pub mod constraint;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::finding::{Finding, RuleId, Severity};
@@ -24,10 +25,24 @@ use self::constraint::Patterns;
 pub struct Origin {
     /// The YAML file.
     pub file: FileId,
-    /// JSON Pointer of the value in that file.
-    pub pointer: String,
     /// `true` when an environment overlay set it.
     pub overlay: bool,
+}
+
+impl Origin {
+    /// JSON Pointer of the value in [`Origin::file`]. Built on demand: only findings and
+    /// `explain` need it, and a large repository resolves a hundred thousand values.
+    pub fn pointer(&self, baseline: &str, setting: &str) -> String {
+        if self.overlay {
+            format!(
+                "/values/{}/{}",
+                pointer_escape(baseline),
+                pointer_escape(setting)
+            )
+        } else {
+            format!("/settings/{}/value", pointer_escape(setting))
+        }
+    }
 }
 
 /// One setting's effective value in one environment.
@@ -69,23 +84,37 @@ pub fn merge(base: &Value, overlay: &Value) -> Value {
 }
 
 /// Resolves every environment against every baseline it uses.
-pub fn resolve(repo: &Repository, patterns: &mut Patterns) -> (Vec<Resolved>, Vec<Finding>) {
+pub fn resolve(repo: &Repository, patterns: &Patterns) -> (Vec<Resolved>, Vec<Finding>) {
+    // Environments resolve independently and in parallel; results are concatenated in
+    // environment order, so the output does not depend on the thread count.
+    let per_env: Vec<(Vec<Resolved>, Vec<Finding>)> = repo
+        .environments
+        .par_iter()
+        .enumerate()
+        .map(|(env_index, env)| {
+            let mut resolved = Vec::new();
+            let mut findings = Vec::new();
+            check_overlay_targets(repo, env, &mut findings);
+            for (baseline_index, baseline) in repo.baselines.iter().enumerate() {
+                let overlay = env.values.get(baseline.name());
+                if !env.renders(baseline.name()) && overlay.is_none() {
+                    continue;
+                }
+                let settings = resolve_one(repo, env, baseline, overlay, patterns, &mut findings);
+                resolved.push(Resolved {
+                    environment: env_index,
+                    baseline: baseline_index,
+                    settings,
+                });
+            }
+            (resolved, findings)
+        })
+        .collect();
     let mut resolved = Vec::new();
     let mut findings = Vec::new();
-    for (env_index, env) in repo.environments.iter().enumerate() {
-        check_overlay_targets(repo, env, &mut findings);
-        for (baseline_index, baseline) in repo.baselines.iter().enumerate() {
-            let overlay = env.values.get(baseline.name());
-            if !env.renders(baseline.name()) && overlay.is_none() {
-                continue;
-            }
-            let settings = resolve_one(repo, env, baseline, overlay, patterns, &mut findings);
-            resolved.push(Resolved {
-                environment: env_index,
-                baseline: baseline_index,
-                settings,
-            });
-        }
+    for (r, f) in per_env {
+        resolved.extend(r);
+        findings.extend(f);
     }
     (resolved, findings)
 }
@@ -141,7 +170,7 @@ fn resolve_one(
     env: &Environment,
     baseline: &Baseline,
     overlay: Option<&BTreeMap<String, Value>>,
-    patterns: &mut Patterns,
+    patterns: &Patterns,
     findings: &mut Vec<Finding>,
 ) -> BTreeMap<String, Effective> {
     let bname = baseline.name();
@@ -155,7 +184,6 @@ fn resolve_one(
                     value: setting.value.clone(),
                     origin: Origin {
                         file: baseline.file,
-                        pointer: format!("/settings/{}/value", pointer_escape(name)),
                         overlay: false,
                     },
                 },
@@ -218,7 +246,6 @@ fn resolve_one(
                 value: merged,
                 origin: Origin {
                     file: env.file,
-                    pointer,
                     overlay: true,
                 },
             },

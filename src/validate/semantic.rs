@@ -46,7 +46,7 @@ pub fn check(repo: &Repository, patterns: &mut Patterns) -> Vec<Finding> {
                         .for_setting(key.clone()),
                     );
             }
-            for problem in constraint::violations(setting, &setting.value, patterns) {
+            for problem in constraint::violations(setting, &setting.value, &*patterns) {
                 findings.push(resolve::out_of_bounds(
                     repo,
                     baseline,
