@@ -31,6 +31,12 @@ pub enum ExitStatus {
 
 /// Runs a parsed command line. `Err` means hardline could not do its job (exit 2).
 pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
+    // Parsers recurse; worker threads get the main thread's usual stack rather than 2 MiB,
+    // so depth limits, not stack size, decide what input is refused. (Fails only if the
+    // pool already exists, as in a second `run` in one process: it keeps its settings.)
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(8 * 1024 * 1024)
+        .build_global();
     let ctx = commands::Context::new(cli)?;
     let root = cli.dir.as_path();
     match &cli.command {

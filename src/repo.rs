@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use thiserror::Error;
 
@@ -15,7 +16,7 @@ use crate::finding::{Finding, Location, RuleId, Severity};
 use crate::fs::{self, Bounded, FsError};
 use crate::model::{Baseline, Environment, Manifest};
 use crate::source::yaml::{self, Node};
-use crate::source::{FileId, Sources};
+use crate::source::{FileId, SourceFile, Sources};
 use crate::validate::schema::{self, DocKind};
 use crate::validate::span_location;
 
@@ -81,8 +82,8 @@ impl Repository {
             trees: BTreeMap::new(),
         };
         let mut findings = Vec::new();
-        let (file, manifest) =
-            repo.load_doc::<Manifest>(MANIFEST, DocKind::Manifest, &mut findings)?;
+        let loaded = load_doc::<Manifest>(&repo.root, MANIFEST, DocKind::Manifest)?;
+        let (file, manifest) = repo.adopt(loaded, &mut findings);
         repo.manifest_file = file;
         if let Some(manifest) = manifest {
             repo.manifest = manifest;
@@ -93,22 +94,29 @@ impl Repository {
             repo.confined_dir(&paths.environments, "/paths/environments", &mut findings);
         let templates_dir = repo.confined_dir(&paths.templates, "/paths/templates", &mut findings);
 
-        for rel in list_yaml(&repo.root, baselines_dir.as_deref())? {
-            if let (file, Some(mut baseline)) =
-                repo.load_doc::<Baseline>(&rel, DocKind::Baseline, &mut findings)?
-            {
+        // Parse in parallel; adopt in file order, so ids and output stay deterministic.
+        let rels = list_yaml(&repo.root, baselines_dir.as_deref())?;
+        let loaded: Vec<Result<Loaded<Baseline>, FsError>> = rels
+            .par_iter()
+            .map(|rel| load_doc(&repo.root, rel, DocKind::Baseline))
+            .collect();
+        for (rel, loaded) in rels.iter().zip(loaded) {
+            if let (file, Some(mut baseline)) = repo.adopt(loaded?, &mut findings) {
                 baseline.file = file;
                 repo.baselines.push(baseline);
             } else {
-                let stem = Path::new(&rel).file_stem();
+                let stem = Path::new(rel).file_stem();
                 repo.unloaded_baselines
                     .extend(stem.map(|s| s.to_string_lossy().into_owned()));
             }
         }
-        for rel in list_yaml(&repo.root, environments_dir.as_deref())? {
-            if let (file, Some(mut env)) =
-                repo.load_doc::<Environment>(&rel, DocKind::Environment, &mut findings)?
-            {
+        let rels = list_yaml(&repo.root, environments_dir.as_deref())?;
+        let loaded: Vec<Result<Loaded<Environment>, FsError>> = rels
+            .par_iter()
+            .map(|rel| load_doc(&repo.root, rel, DocKind::Environment))
+            .collect();
+        for loaded in loaded {
+            if let (file, Some(mut env)) = repo.adopt(loaded?, &mut findings) {
                 env.file = file;
                 repo.environments.push(env);
             }
@@ -225,122 +233,14 @@ impl Repository {
         kept
     }
 
-    /// Reads, parses and schema-checks one YAML document, then reads it into `T`.
-    fn load_doc<T: DeserializeOwned>(
-        &mut self,
-        rel: &str,
-        kind: DocKind,
-        findings: &mut Vec<Finding>,
-    ) -> Result<(FileId, Option<T>), FsError> {
-        let limit = yaml::MAX_YAML_BYTES as u64;
-        let (file, text) = match self.read_text(rel, limit, findings)? {
-            (file, Some(text)) => (file, text),
-            (file, None) => return Ok((file, None)),
-        };
-        let tree = match yaml::parse(&text) {
-            Ok(tree) => tree,
-            Err(err) => {
-                let source = self.sources.get(file);
-                let location = err
-                    .span
-                    .map_or_else(|| Location::file(rel), |span| span_location(source, span));
-                findings.push(
-                    Finding::new(
-                        RuleId::InvalidYaml,
-                        Severity::High,
-                        err.message,
-                        "fix the YAML at this position; hardline reads YAML 1.2 (quote `yes`/`no` if you mean strings)",
-                    )
-                    .at(location),
-                );
-                return Ok((file, None));
-            }
-        };
-        let json = tree.to_json();
-        let schema_findings = schema::check(kind, &json, &tree, self.sources.get(file));
-        self.trees.insert(file, tree);
-        if !schema_findings.is_empty() {
-            findings.extend(schema_findings);
-            return Ok((file, None));
+    /// Adds a file loaded by [`load_doc`] to the repository.
+    fn adopt<T>(&mut self, loaded: Loaded<T>, findings: &mut Vec<Finding>) -> (FileId, Option<T>) {
+        let file = self.sources.push(loaded.source);
+        if let Some(tree) = loaded.tree {
+            self.trees.insert(file, tree);
         }
-        match serde_json::from_value::<T>(json) {
-            Ok(doc) => Ok((file, Some(doc))),
-            Err(err) => {
-                findings.push(
-                    Finding::new(
-                        RuleId::Schema,
-                        Severity::High,
-                        format!("cannot read {}: {err}", kind.schema_file()),
-                        format!("fix the file to match `{}`", kind.schema_file()),
-                    )
-                    .at(Location::file(rel)),
-                );
-                Ok((file, None))
-            }
-        }
-    }
-
-    /// Reads a text file under the root. Too large or not UTF-8: a finding, `None`.
-    fn read_text(
-        &mut self,
-        rel: &str,
-        limit: u64,
-        findings: &mut Vec<Finding>,
-    ) -> Result<(FileId, Option<String>), FsError> {
-        let path = match fs::confine(&self.root, rel) {
-            Ok(path) => path,
-            Err(problem) => {
-                let file = self.sources.add(rel, "");
-                findings.push(
-                    Finding::new(
-                        RuleId::UnsafePath,
-                        Severity::High,
-                        format!("`{rel}` {}", problem.describe()),
-                        "keep every file hardline reads inside the repository",
-                    )
-                    .at(Location::file(rel)),
-                );
-                return Ok((file, None));
-            }
-        };
-        match fs::read_bounded(&path, rel, limit)? {
-            Bounded::TooLarge(size) => {
-                let file = self.sources.add(rel, "");
-                findings.push(
-                    Finding::new(
-                        RuleId::InvalidYaml,
-                        Severity::High,
-                        format!("file is {size} bytes, above the {limit} byte limit"),
-                        "split the file; baselines and overlays are small by nature",
-                    )
-                    .at(Location::file(rel)),
-                );
-                Ok((file, None))
-            }
-            Bounded::Bytes(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    let file = self.sources.add(rel, text.as_str());
-                    Ok((file, Some(text)))
-                }
-                Err(err) => {
-                    let valid = err.utf8_error().valid_up_to();
-                    let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
-                    // Offsets in the lossy text match the original up to the first bad byte.
-                    let file = self.sources.add(rel, lossy);
-                    let location = self.sources.get(file).location(valid, 1);
-                    findings.push(
-                        Finding::new(
-                            RuleId::InvalidYaml,
-                            Severity::High,
-                            format!("file is not valid UTF-8 (byte {valid})"),
-                            "save the file as UTF-8",
-                        )
-                        .at(location),
-                    );
-                    Ok((file, None))
-                }
-            },
-        }
+        findings.extend(loaded.findings);
+        (file, loaded.doc)
     }
 
     fn load_templates(&mut self, dir: &str, findings: &mut Vec<Finding>) -> Result<(), FsError> {
@@ -394,7 +294,7 @@ impl Repository {
             names.push((name, repo_rel));
         }
         for (name, repo_rel) in names {
-            if let (file, Some(_)) = self.read_template(&repo_rel, findings)? {
+            if let Some(file) = self.read_template(&repo_rel, findings)? {
                 self.templates.insert(name, file);
             }
         }
@@ -405,13 +305,147 @@ impl Repository {
         &mut self,
         rel: &str,
         findings: &mut Vec<Finding>,
-    ) -> Result<(FileId, Option<String>), FsError> {
-        let before = findings.len();
-        let result = self.read_text(rel, MAX_TEMPLATE_BYTES, findings)?;
-        for f in &mut findings[before..] {
+    ) -> Result<Option<FileId>, FsError> {
+        let (source, ok, mut found) = read_source(&self.root, rel, MAX_TEMPLATE_BYTES)?;
+        for f in &mut found {
             f.rule = RuleId::TemplateError;
         }
-        Ok(result)
+        findings.extend(found);
+        let file = self.sources.push(source);
+        Ok(ok.then_some(file))
+    }
+}
+
+/// A YAML document read, parsed, schema-checked and typed, off the main thread; it joins the
+/// repository (and gets its `FileId`) in file order afterwards.
+struct Loaded<T> {
+    source: SourceFile,
+    tree: Option<Node>,
+    doc: Option<T>,
+    findings: Vec<Finding>,
+}
+
+/// Reads, parses and schema-checks one YAML document, then reads it into `T`.
+fn load_doc<T: DeserializeOwned>(
+    root: &Path,
+    rel: &str,
+    kind: DocKind,
+) -> Result<Loaded<T>, FsError> {
+    let (source, ok, mut findings) = read_source(root, rel, yaml::MAX_YAML_BYTES as u64)?;
+    let mut loaded = Loaded {
+        source,
+        tree: None,
+        doc: None,
+        findings: Vec::new(),
+    };
+    if !ok {
+        loaded.findings = findings;
+        return Ok(loaded);
+    }
+    let tree = match yaml::parse(&loaded.source.text) {
+        Ok(tree) => tree,
+        Err(err) => {
+            let location = err.span.map_or_else(
+                || Location::file(rel),
+                |span| span_location(&loaded.source, span),
+            );
+            findings.push(
+                Finding::new(
+                    RuleId::InvalidYaml,
+                    Severity::High,
+                    err.message,
+                    "fix the YAML at this position; hardline reads YAML 1.2 (quote `yes`/`no` if you mean strings)",
+                )
+                .at(location),
+            );
+            loaded.findings = findings;
+            return Ok(loaded);
+        }
+    };
+    let json = tree.to_json();
+    let schema_findings = schema::check(kind, &json, &tree, &loaded.source);
+    loaded.tree = Some(tree);
+    if !schema_findings.is_empty() {
+        findings.extend(schema_findings);
+        loaded.findings = findings;
+        return Ok(loaded);
+    }
+    match serde_json::from_value::<T>(json) {
+        Ok(doc) => loaded.doc = Some(doc),
+        Err(err) => findings.push(
+            Finding::new(
+                RuleId::Schema,
+                Severity::High,
+                format!("cannot read {}: {err}", kind.schema_file()),
+                format!("fix the file to match `{}`", kind.schema_file()),
+            )
+            .at(Location::file(rel)),
+        ),
+    }
+    loaded.findings = findings;
+    Ok(loaded)
+}
+
+/// Reads a text file under the root. Too large, not UTF-8 or outside the root: findings,
+/// and `false` (the source then holds what can be shown, possibly nothing).
+fn read_source(
+    root: &Path,
+    rel: &str,
+    limit: u64,
+) -> Result<(SourceFile, bool, Vec<Finding>), FsError> {
+    let path = match fs::confine(root, rel) {
+        Ok(path) => path,
+        Err(problem) => {
+            let finding = Finding::new(
+                RuleId::UnsafePath,
+                Severity::High,
+                format!("`{rel}` {}", problem.describe()),
+                "keep every file hardline reads inside the repository",
+            )
+            .at(Location::file(rel));
+            return Ok((
+                SourceFile::new(rel.to_owned(), "".into()),
+                false,
+                vec![finding],
+            ));
+        }
+    };
+    match fs::read_bounded(&path, rel, limit)? {
+        Bounded::TooLarge(size) => {
+            let finding = Finding::new(
+                RuleId::InvalidYaml,
+                Severity::High,
+                format!("file is {size} bytes, above the {limit} byte limit"),
+                "split the file; baselines and overlays are small by nature",
+            )
+            .at(Location::file(rel));
+            Ok((
+                SourceFile::new(rel.to_owned(), "".into()),
+                false,
+                vec![finding],
+            ))
+        }
+        Bounded::Bytes(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok((
+                SourceFile::new(rel.to_owned(), text.into()),
+                true,
+                Vec::new(),
+            )),
+            Err(err) => {
+                let valid = err.utf8_error().valid_up_to();
+                // Offsets in the lossy text match the original up to the first bad byte.
+                let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+                let source = SourceFile::new(rel.to_owned(), lossy.into());
+                let finding = Finding::new(
+                    RuleId::InvalidYaml,
+                    Severity::High,
+                    format!("file is not valid UTF-8 (byte {valid})"),
+                    "save the file as UTF-8",
+                )
+                .at(source.location(valid, 1));
+                Ok((source, false, vec![finding]))
+            }
+        },
     }
 }
 

@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, root: &Path, args: &ExplainArgs) -> Result<ExitStatus>
         .resolved
         .iter()
         .find(|r| r.environment == env_index && repo.baselines[r.baseline].name() == bname)
-        .and_then(|r| r.settings.get(sname))
+        .and_then(|r| r.effective(repo, sname))
         .ok_or_else(|| {
             miette::miette!(
                 help = "add the baseline to the environment's `baselines` list",
@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, root: &Path, args: &ExplainArgs) -> Result<ExitStatus>
                 "{} in {} = {}\n  set by      {} ({})\n",
                 args.setting,
                 args.environment,
-                constraint::show(&effective.value),
+                constraint::show(effective.value),
                 set_at,
                 if effective.origin.overlay {
                     "environment overlay"

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use minijinja::value::{Enumerator, Object, ObjectExt, ObjectRepr, Serde};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value as JValue, context};
 use rayon::prelude::*;
 
@@ -93,9 +94,21 @@ pub fn render_all(
                 && only.is_none_or(|names| names.iter().any(|n| n == env.name()))
         })
         .collect();
+    let defaults: Vec<Defaults> = repo
+        .baselines
+        .iter()
+        .map(|b| {
+            Arc::new(
+                b.settings
+                    .iter()
+                    .map(|(name, s)| (name.clone(), JValue::from(Serde(&s.value))))
+                    .collect(),
+            )
+        })
+        .collect();
     let results: Vec<Result<RenderedFile, Box<Finding>>> = jobs
         .par_iter()
-        .map(|job| render_one(repo, &engine, job))
+        .map(|job| render_one(repo, &engine, &defaults, job))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut findings = Vec::new();
@@ -111,6 +124,7 @@ pub fn render_all(
 fn render_one(
     repo: &Repository,
     engine: &Environment<'static>,
+    defaults: &[Defaults],
     job: &Resolved,
 ) -> Result<RenderedFile, Box<Finding>> {
     let env = &repo.environments[job.environment];
@@ -119,7 +133,14 @@ fn render_one(
         unreachable_render()
     };
     let ctx = context! {
-        settings => JValue::from(minijinja::value::Serde(SettingsView(&job.settings))),
+        settings => JValue::from_object(SettingsObject {
+            defaults: Arc::clone(&defaults[job.baseline]),
+            overrides: job
+                .overrides
+                .iter()
+                .map(|(name, value)| (name.clone(), JValue::from(Serde(value))))
+                .collect(),
+        }),
         vars => JValue::from(minijinja::value::Serde(&env.vars)),
         environment => context! { name => env.name(), output => env.output.as_str() },
         baseline => context! {
@@ -210,13 +231,38 @@ fn template_finding(
     Finding::new(rule, Severity::High, message, help).at(location)
 }
 
-/// The effective values as a map for templates, serialised straight from the resolved
-/// settings (no intermediate copy).
-struct SettingsView<'a>(&'a BTreeMap<String, crate::resolve::Effective>);
+/// A baseline's default values, converted for templates once per run.
+type Defaults = Arc<BTreeMap<String, JValue>>;
 
-impl serde::Serialize for SettingsView<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(name, eff)| (name, &eff.value)))
+/// The effective settings as a template sees them: the baseline's defaults (shared by
+/// every environment) overlaid with this environment's values, without copying the map.
+#[derive(Debug)]
+struct SettingsObject {
+    defaults: Defaults,
+    overrides: BTreeMap<String, JValue>,
+}
+
+impl Object for SettingsObject {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &JValue) -> Option<JValue> {
+        let key = key.as_str()?;
+        self.overrides
+            .get(key)
+            .or_else(|| self.defaults.get(key))
+            .cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        self.mapped_enumerator(|this| {
+            Box::new(this.defaults.keys().map(|k| JValue::from(k.as_str())))
+        })
+    }
+
+    fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+        Some(self.defaults.len())
     }
 }
 

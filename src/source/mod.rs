@@ -29,7 +29,8 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    fn new(path: String, text: Arc<str>) -> SourceFile {
+    /// A file's text, indexed for line lookups.
+    pub fn new(path: String, text: Arc<str>) -> SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -86,6 +87,12 @@ impl Sources {
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         self.files.push(SourceFile::new(path.into(), text.into()));
+        FileId(self.files.len() - 1)
+    }
+
+    /// Adds an already indexed file and returns its id.
+    pub fn push(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
         FileId(self.files.len() - 1)
     }
 

@@ -55,7 +55,10 @@ fn overlay_maps_merge_deeply_and_lists_replace() {
         "baselines/app.yaml",
         "apiVersion: hardline/v1\nkind: Baseline\nmetadata: {name: app, owner: o}\nrender: {template: app.j2, target: app.json}\nsettings:\n  limits: {value: {cpu: 1, mem: 512, tags: [a, b]}}\n",
     );
-    repo.write("templates/app.j2", "{{ settings.limits | tojson }}\n");
+    repo.write(
+        "templates/app.j2",
+        "{{ settings.limits | tojson }}\n{% for k, v in settings | items %}{{ k }}={{ v.mem }}{% endfor %} {{ settings | length }}\n",
+    );
     repo.write(
         "environments/prod.yaml",
         "apiVersion: hardline/v1\nkind: Environment\nmetadata: {name: prod}\noutput: deploy/prod\nvalues:\n  app:\n    limits: {mem: 1024, tags: [c]}\n",
@@ -64,7 +67,7 @@ fn overlay_maps_merge_deeply_and_lists_replace() {
     run.assert_code(0);
     assert_eq!(
         run.stdout,
-        "==> deploy/prod/app.json <==\n{\"cpu\": 1, \"mem\": 1024, \"tags\": [\"c\"]}\n"
+        "==> deploy/prod/app.json <==\n{\"cpu\": 1, \"mem\": 1024, \"tags\": [\"c\"]}\nlimits=1024 1\n"
     );
 }
 
