@@ -47,9 +47,11 @@ pub enum Command {
     Render(RenderArgs),
     /// Drift between rendered files and the files checked in, as unified diffs.
     Diff(EnvArgs),
+    /// Check checked-in configs (rendered or hand-written) against each setting's constraint.
+    Conform(EnvArgs),
     /// Show an effective value, where it was set and the constraint that allowed it.
     Explain(ExplainArgs),
-    /// Validate, render in memory and diff in one run: the CI entry point.
+    /// Validate, render in memory, diff and conform in one run: the CI entry point.
     Check,
 }
 

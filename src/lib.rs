@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod conform;
 pub mod drift;
 pub mod finding;
 pub mod fs;
@@ -51,6 +52,7 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
         Command::Validate => commands::validate::run(&ctx, root),
         Command::Render(args) => commands::render::run(&ctx, root, args),
         Command::Diff(args) => commands::diff::run(&ctx, root, args),
+        Command::Conform(args) => commands::conform::run(&ctx, root, args),
         Command::Explain(args) => commands::explain::run(&ctx, root, args),
         Command::Check => commands::check::run(&ctx, root),
     }

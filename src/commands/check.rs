@@ -1,4 +1,4 @@
-//! `hardline check`: validate + render in memory + diff, one sorted list of findings.
+//! `hardline check`: validate + render in memory + diff + conform, one sorted list of findings.
 
 use std::path::Path;
 
@@ -12,6 +12,13 @@ pub fn run(ctx: &Context, root: &Path) -> Result<ExitStatus> {
     let mut analysis = analyse(root, &[])?;
     let drift = crate::drift::check(&mut analysis.repo, &analysis.rendered, &analysis.envs)?;
     analysis.findings.extend(drift);
+    let conform = crate::conform::check(
+        &mut analysis.repo,
+        &analysis.resolved,
+        &analysis.envs,
+        &analysis.patterns,
+    );
+    analysis.findings.extend(conform);
     let findings = std::mem::take(&mut analysis.findings);
     let status = conclude(ctx, &analysis.repo, findings, true);
     // The report is out; freeing thousands of rendered files and sources one by one only

@@ -2,6 +2,7 @@
 //! composes the same engines as the others.
 
 pub mod check;
+pub mod conform;
 pub mod diff;
 pub mod explain;
 pub mod init;
@@ -64,6 +65,8 @@ pub struct Analysis {
     pub rendered: Vec<RenderedFile>,
     /// Names of the selected environments.
     pub envs: Vec<String>,
+    /// Compiled setting patterns.
+    pub patterns: Patterns,
 }
 
 /// Loads `root` and runs validation, resolution and rendering for the environments in
@@ -106,6 +109,7 @@ pub fn analyse(root: &Path, only: &[String]) -> Result<Analysis> {
         resolved,
         rendered,
         envs,
+        patterns,
     })
 }
 

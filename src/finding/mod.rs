@@ -104,6 +104,8 @@ rules! {
     Drift = "drift": "a checked-in file differs from what the baseline renders for its environment",
     MissingFile = "missing-file": "a file the baseline renders for an environment is not checked in",
     UnmanagedFile = "unmanaged-file": "a file under an environment's output directory is rendered by no baseline",
+    Nonconformity = "nonconformity": "a checked-in config file says something a setting's constraint does not allow, or lacks a required setting",
+    InvalidConfig = "invalid-config": "a checked-in config file cannot be parsed: bad syntax, include loop, include outside the repository, binary content",
     WaiverIncomplete = "waiver-incomplete": "a waiver lacks an owner, a reason or an expiry date, or its date is invalid",
     WaiverExpired = "waiver-expired": "a waiver's expiry date has passed; it no longer waives anything",
     WaiverUnused = "waiver-unused": "a waiver matches no finding",

@@ -95,9 +95,41 @@ pub struct RenderSpec {
     pub format: Option<String>,
 }
 
+/// Files a baseline checks besides what it renders.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConformSpec {
+    /// Config format (defaults to the render format).
+    pub format: Option<String>,
+    /// Repo-relative paths or globs.
+    pub paths: Vec<String>,
+    /// Repo-relative directory standing for `/` in absolute includes.
+    pub root: Option<String>,
+}
+
+/// Where a setting lives in a checked file: one key, or alternatives tried in order.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum KeySpec {
+    /// One key or pointer.
+    One(String),
+    /// Alternatives: the first that occurs counts.
+    Many(Vec<String>),
+}
+
+impl KeySpec {
+    /// The keys, in order.
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            KeySpec::One(k) => vec![k.as_str()],
+            KeySpec::Many(ks) => ks.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
 /// One setting of a baseline: its default value and the constraints any effective value
 /// must meet.
 #[derive(Debug, Clone, Deserialize)]
+#[allow(clippy::struct_excessive_bools)] // each flag is a field of the file format
 #[serde(rename_all = "camelCase")]
 pub struct Setting {
     /// Default (and, when locked, the only) value.
@@ -132,6 +164,13 @@ pub struct Setting {
     /// Must be present.
     #[serde(default)]
     pub required: bool,
+    /// Location in checked files, when not the setting name.
+    pub key: Option<KeySpec>,
+    /// The component's built-in default, in force when a file does not set it.
+    pub builtin: Option<Value>,
+    /// Whether list order matters in checked files.
+    #[serde(default)]
+    pub ordered: bool,
 }
 
 fn default_severity() -> Severity {
@@ -150,6 +189,8 @@ pub struct Baseline {
     pub component: Option<Component>,
     /// Rendering, if the baseline renders a file.
     pub render: Option<RenderSpec>,
+    /// Other checked-in files to check.
+    pub conform: Option<ConformSpec>,
     /// Settings by name.
     pub settings: BTreeMap<String, Setting>,
 }

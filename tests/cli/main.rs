@@ -11,6 +11,7 @@
 
 mod bad_input;
 mod check;
+mod conform;
 mod daemon;
 mod determinism;
 mod diff;

@@ -1,0 +1,242 @@
+//! Comparing what a file says with what a setting requires, semantically: `yes`/`on`/`true`
+//! are one boolean, `30s` is `30`, `64MB` is `65536kB`, comma- or space-separated lists are
+//! lists (order-sensitive only when the setting says so).
+
+use serde_json::Value;
+
+use crate::model::Setting;
+use crate::resolve::constraint::{self, Patterns};
+
+/// A value for messages.
+pub fn show(value: &Value) -> String {
+    match value {
+        Value::Array(items) => items.iter().map(show).collect::<Vec<_>>().join(","),
+        other => constraint::show(other),
+    }
+}
+
+/// Every way `observed` (what a file says) fails `setting` with effective value `expected`.
+/// Explicit constraints (`min`, `max`, `oneOf`, `subsetOf`, `pattern`, `forbidden`) decide
+/// when present; a locked setting, or one with no explicit constraint, must equal `expected`.
+pub fn conforms(
+    setting: &Setting,
+    expected: &Value,
+    observed: &Value,
+    patterns: &Patterns,
+) -> Vec<String> {
+    let coerced = coerce(observed, expected);
+    let explicit = setting.min.is_some()
+        || setting.max.is_some()
+        || setting.one_of.is_some()
+        || setting.subset_of.is_some()
+        || setting.pattern.is_some()
+        || setting.forbidden;
+    let mut problems = Vec::new();
+    if explicit {
+        let mut shaped = setting.clone();
+        shaped.one_of = setting
+            .one_of
+            .as_ref()
+            .map(|allowed| allowed.iter().map(|a| coerce(a, &coerced)).collect());
+        shaped.subset_of = setting.subset_of.as_ref().map(|allowed| {
+            allowed
+                .iter()
+                .map(|a| coerce(a, coerced.as_array().and_then(|x| x.first()).unwrap_or(a)))
+                .collect()
+        });
+        problems.extend(
+            constraint::violations(&shaped, &coerced, patterns)
+                .into_iter()
+                .map(|p| p.trim_start_matches("is ").to_owned()),
+        );
+    }
+    if (setting.locked || !explicit)
+        && !equal(&coerced, &coerce(expected, &coerced), setting.ordered)
+    {
+        problems.push(format!("expected `{}`", show(expected)));
+    }
+    problems
+}
+
+fn equal(a: &Value, b: &Value, ordered: bool) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) if !ordered => {
+            let mut x: Vec<String> = x.iter().map(Value::to_string).collect();
+            let mut y: Vec<String> = y.iter().map(Value::to_string).collect();
+            x.sort();
+            y.sort();
+            x == y
+        }
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::String(x), Value::String(y)) => x == y || x.eq_ignore_ascii_case(y) && is_word(x),
+        _ => a == b,
+    }
+}
+
+fn is_word(s: &str) -> bool {
+    s.chars()
+        .all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_')
+}
+
+/// Reads `value` in the shape of `like`: strings become booleans, numbers (with units) or
+/// lists when `like` is one.
+pub fn coerce(value: &Value, like: &Value) -> Value {
+    match (value, like) {
+        (Value::String(s), Value::Bool(_)) => boolean(s).map_or_else(|| value.clone(), Value::Bool),
+        (Value::String(s), Value::Number(_)) => quantity(s)
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| value.clone(), |n| Value::Number(normalise(n))),
+        (Value::Bool(b), Value::String(s)) if boolean(s).is_some() => Value::String(if *b {
+            yes_like(s, true)
+        } else {
+            yes_like(s, false)
+        }),
+        (Value::String(s), Value::String(t)) => match (boolean(s), boolean(t)) {
+            (Some(x), Some(_)) => Value::String(yes_like(t, x)),
+            _ => match (quantity(s), quantity(t)) {
+                (Some(x), Some(y)) if has_unit(s) || has_unit(t) => {
+                    if (x - y).abs() < f64::EPSILON {
+                        like.clone()
+                    } else {
+                        value.clone()
+                    }
+                }
+                _ => value.clone(),
+            },
+        },
+        (Value::String(s), Value::Array(items)) => {
+            let parts: Vec<&str> = if s.contains(',') {
+                s.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect()
+            } else {
+                s.split_whitespace().collect()
+            };
+            let first = items.first().cloned().unwrap_or(Value::Null);
+            Value::Array(
+                parts
+                    .into_iter()
+                    .map(|p| coerce(&Value::String(p.to_owned()), &first))
+                    .collect(),
+            )
+        }
+        (Value::Number(n), Value::String(s)) if quantity(s).is_some() => {
+            let x = n.as_f64().unwrap_or_default();
+            if quantity(s).is_some_and(|y| (x - y).abs() < f64::EPSILON) {
+                like.clone()
+            } else {
+                value.clone()
+            }
+        }
+        (Value::Array(items), Value::Array(like_items)) => {
+            let first = like_items.first().cloned().unwrap_or(Value::Null);
+            Value::Array(items.iter().map(|i| coerce(i, &first)).collect())
+        }
+        _ => value.clone(),
+    }
+}
+
+fn normalise(n: serde_json::Number) -> serde_json::Number {
+    match n.as_f64() {
+        #[allow(clippy::cast_possible_truncation)]
+        Some(f) if f.fract() == 0.0 && f.abs() < 9e15 => serde_json::Number::from(f as i64),
+        _ => n,
+    }
+}
+
+/// `yes`/`no`, `on`/`off`, `true`/`false`, `1`/`0` (case-insensitive).
+pub fn boolean(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "yes" | "on" | "true" | "1" => Some(true),
+        "no" | "off" | "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The spelling family of `like` (`yes`/`no`, `on`/`off`, `true`/`false`) for `value`.
+fn yes_like(like: &str, value: bool) -> String {
+    let pair = match like.trim().to_ascii_lowercase().as_str() {
+        "on" | "off" => ("on", "off"),
+        "true" | "false" => ("true", "false"),
+        "1" | "0" => ("1", "0"),
+        _ => ("yes", "no"),
+    };
+    (if value { pair.0 } else { pair.1 }).to_owned()
+}
+
+fn has_unit(s: &str) -> bool {
+    s.trim()
+        .chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// A number with an optional unit, in base units: time in seconds (`ms`, `s`, `min`, `h`,
+/// `d`, and sshd's `m`/`w`), sizes in kilobytes (`B`, `kB`, `MB`, `GB`, `TB`, `k`/`K`, `M`, `G`).
+pub fn quantity(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number.parse().ok()?;
+    let factor = match unit.trim() {
+        "" | "s" | "S" | "kB" | "k" | "K" | "KB" => 1.0,
+        "ms" => 0.001,
+        "min" | "m" => 60.0,
+        "h" | "H" => 3600.0,
+        "d" | "D" => 86_400.0,
+        "w" | "W" => 604_800.0,
+        "B" => 1.0 / 1024.0,
+        "MB" | "M" => 1024.0,
+        "GB" | "G" => 1024.0 * 1024.0,
+        "TB" | "T" => 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    Some(n * factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn setting(extra: Value) -> Setting {
+        let mut base = json!({"value": null});
+        if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
+            b.extend(e);
+        }
+        serde_json::from_value(base).unwrap()
+    }
+
+    #[test]
+    fn values_compare_semantically() {
+        let p = Patterns::default();
+        let plain = setting(json!({}));
+        assert!(conforms(&plain, &json!("no"), &json!("No"), &p).is_empty());
+        assert!(conforms(&plain, &json!(false), &json!("off"), &p).is_empty());
+        assert!(conforms(&plain, &json!(30), &json!("30s"), &p).is_empty());
+        assert!(conforms(&plain, &json!("1min"), &json!("60s"), &p).is_empty());
+        assert!(conforms(&plain, &json!("64MB"), &json!("65536kB"), &p).is_empty());
+        assert_eq!(
+            conforms(&plain, &json!("no"), &json!("yes"), &p),
+            ["expected `no`"]
+        );
+        assert!(conforms(&plain, &json!(["a", "b"]), &json!("b,a"), &p).is_empty());
+        let ordered = setting(json!({"ordered": true}));
+        assert_eq!(
+            conforms(&ordered, &json!(["a", "b"]), &json!("b,a"), &p).len(),
+            1
+        );
+        let bounded = setting(json!({"min": 1, "max": 4}));
+        assert!(conforms(&bounded, &json!(2), &json!("3"), &p).is_empty());
+        assert_eq!(
+            conforms(&bounded, &json!(2), &json!("6"), &p),
+            ["`6`, above the maximum `4`"]
+        );
+        let subset = setting(json!({"subsetOf": ["a", "b", "c"]}));
+        assert!(conforms(&subset, &json!(["a"]), &json!("c,b"), &p).is_empty());
+        assert_eq!(conforms(&subset, &json!(["a"]), &json!("a,z"), &p).len(), 1);
+    }
+}

@@ -1,0 +1,115 @@
+//! `hardline conform`: what checked-in files really say, at the directive's line.
+
+use super::*;
+
+/// A repository with a conform-only sysctl baseline over `etc/sysctl.conf`.
+fn sysctl_repo(conf: &str) -> Repo {
+    let repo = Repo::empty();
+    repo.write(
+        "hardline.yaml",
+        "apiVersion: hardline/v1\nkind: Manifest\nmetadata: {name: t}\n",
+    );
+    repo.write(
+        "baselines/sysctl.yaml",
+        "apiVersion: hardline/v1\nkind: Baseline\nmetadata: {name: sysctl, owner: o}\nconform: {format: sysctl, paths: [etc/sysctl.conf, \"etc/sysctl.d/*.conf\"]}\nsettings:\n  net.ipv4.ip_forward: {value: 0, severity: high}\n  kernel.kptr_restrict: {value: 2, min: 1, max: 2}\n  fs.suid_dumpable: {value: 0, builtin: 0}\n  kernel.randomize_va_space: {value: 2}\n",
+    );
+    repo.write("etc/sysctl.conf", conf);
+    repo
+}
+
+#[test]
+fn conform_reports_each_violated_setting_at_its_line() {
+    let repo = sysctl_repo(
+        "# hardened\nnet.ipv4.ip_forward = 1\nkernel/kptr_restrict=0\nkernel.randomize_va_space = 2\n",
+    );
+    let run = repo.run(&["conform", "--format", "json"]);
+    run.assert_code(1);
+    let findings = run.findings();
+    assert_eq!(rules(&findings), ["nonconformity", "nonconformity"]);
+    assert_eq!(at(&findings[0]), ("etc/sysctl.conf".into(), 2, 1));
+    assert_eq!(findings[0]["setting"], "sysctl.net.ipv4.ip_forward");
+    assert_eq!(findings[0]["severity"], "high");
+    assert_eq!(
+        findings[0]["message"],
+        "`sysctl.net.ipv4.ip_forward` is `1`: expected `0`"
+    );
+    assert_eq!(at(&findings[1]), ("etc/sysctl.conf".into(), 3, 1));
+    assert!(
+        findings[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("below the minimum `1`"),
+        "{}",
+        findings[1]
+    );
+}
+
+#[test]
+fn a_missing_setting_is_reported_at_the_file_unless_the_builtin_conforms() {
+    let repo = sysctl_repo("net.ipv4.ip_forward = 0\nkernel.kptr_restrict = 2\n");
+    let findings = repo.run(&["conform", "--format", "json"]).findings();
+    // fs.suid_dumpable is absent but its built-in default (0) conforms.
+    let f = one(&findings, "nonconformity");
+    assert_eq!(at(f), ("etc/sysctl.conf".into(), 1, 1));
+    assert_eq!(
+        f["message"],
+        "`sysctl.kernel.randomize_va_space` is not set in `etc/sysctl.conf`"
+    );
+    assert!(
+        f["help"]
+            .as_str()
+            .unwrap()
+            .contains("kernel.randomize_va_space = …"),
+        "{f}"
+    );
+}
+
+#[test]
+fn glob_paths_are_checked_and_parse_errors_located() {
+    let repo = sysctl_repo(
+        "net.ipv4.ip_forward = 0\nkernel.kptr_restrict = 2\nkernel.randomize_va_space = 2\n",
+    );
+    repo.write(
+        "etc/sysctl.d/99-local.conf",
+        "kernel.kptr_restrict = 2\nthis line is broken\nnet.ipv4.ip_forward=1\n",
+    );
+    let findings = repo.run(&["conform", "--format", "json"]).findings();
+    let summary: Vec<(String, u64, String)> = findings
+        .iter()
+        .map(|f| (at(f).0, at(f).1, f["rule"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "etc/sysctl.d/99-local.conf".into(),
+                1,
+                "nonconformity".into()
+            ),
+            (
+                "etc/sysctl.d/99-local.conf".into(),
+                2,
+                "invalid-config".into()
+            ),
+            (
+                "etc/sysctl.d/99-local.conf".into(),
+                3,
+                "nonconformity".into()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn conform_runs_inside_check() {
+    let repo = sysctl_repo(
+        "net.ipv4.ip_forward = 1\nkernel.kptr_restrict = 2\nkernel.randomize_va_space = 2\n",
+    );
+    repo.run(&["check"]).assert_code(1);
+    repo.write(
+        "environments/prod.yaml",
+        "apiVersion: hardline/v1\nkind: Environment\nmetadata: {name: prod}\noutput: deploy/prod\nbaselines: []\n",
+    );
+    let findings = repo.run(&["check", "--format", "json"]).findings();
+    assert_eq!(rules(&findings), ["nonconformity"]);
+}
