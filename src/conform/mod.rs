@@ -8,6 +8,10 @@
 //! belongs. Formats read included files only through a [`Reader`] confined to the
 //! repository.
 
+pub mod nginx;
+pub mod postgresql;
+pub mod sshd;
+pub mod structured;
 pub mod sysctl;
 pub mod value;
 
@@ -124,6 +128,10 @@ pub trait Format: Sync {
 pub fn format(name: &str) -> Option<&'static dyn Format> {
     match name {
         "sysctl" => Some(&sysctl::Sysctl),
+        // sshd-format
+        // nginx-format
+        // postgresql-format
+        // structured-formats
         _ => None,
     }
 }

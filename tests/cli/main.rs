@@ -12,6 +12,10 @@
 mod bad_input;
 mod check;
 mod conform;
+mod conform_nginx;
+mod conform_postgres;
+mod conform_sshd;
+mod conform_structured;
 mod daemon;
 mod determinism;
 mod diff;
