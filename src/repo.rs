@@ -457,6 +457,7 @@ fn default_manifest() -> Manifest {
         },
         paths: crate::model::Paths::default(),
         fail_on: None,
+        waivers: Vec::new(),
     }
 }
 

@@ -5,8 +5,9 @@
 //! finding; a waiver that matches nothing is reported too, so stale exceptions get cleaned up.
 
 use crate::finding::{Finding, RuleId, Severity};
-use crate::model::{Environment, Waiver};
+use crate::model::Waiver;
 use crate::repo::Repository;
+use crate::source::FileId;
 
 /// A calendar date `YYYY-MM-DD`, comparable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,11 +75,46 @@ impl std::fmt::Display for Date {
     }
 }
 
+/// A waiver with where it is written and which environment it covers.
+struct Scoped<'a> {
+    waiver: &'a Waiver,
+    file: FileId,
+    /// JSON Pointer of the waiver in its file.
+    pointer: String,
+    /// Findings must belong to this environment; `None`: any finding.
+    environment: Option<&'a str>,
+}
+
+/// Every waiver of the repository: each environment's, then the manifest's.
+fn all(repo: &Repository) -> Vec<Scoped<'_>> {
+    let mut out = Vec::new();
+    for env in &repo.environments {
+        for (i, waiver) in env.waivers.iter().enumerate() {
+            out.push(Scoped {
+                waiver,
+                file: env.file,
+                pointer: format!("/waivers/{i}"),
+                environment: Some(env.name()),
+            });
+        }
+    }
+    for (i, waiver) in repo.manifest.waivers.iter().enumerate() {
+        out.push(Scoped {
+            waiver,
+            file: repo.manifest_file,
+            pointer: format!("/waivers/{i}"),
+            environment: waiver.environment.as_deref(),
+        });
+    }
+    out
+}
+
 /// `waiver-incomplete` findings for waivers lacking owner, reason or a valid expiry.
-pub fn check_complete(repo: &Repository, env: &Environment) -> Vec<Finding> {
+pub fn check_complete(repo: &Repository) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (i, waiver) in env.waivers.iter().enumerate() {
-        let pointer = format!("/waivers/{i}");
+    for scoped in all(repo) {
+        let waiver = scoped.waiver;
+        let pointer = &scoped.pointer;
         let missing: Vec<&str> = [
             ("owner", waiver.owner.as_deref()),
             ("reason", waiver.reason.as_deref()),
@@ -88,43 +124,46 @@ pub fn check_complete(repo: &Repository, env: &Environment) -> Vec<Finding> {
         .filter(|(_, v)| v.is_none_or(|s| s.trim().is_empty()))
         .map(|(k, _)| k)
         .collect();
-        if !missing.is_empty() {
-            findings.push(
-                Finding::new(
-                    RuleId::WaiverIncomplete,
-                    Severity::High,
-                    format!(
-                        "waiver for `{}` has no {}",
-                        waiver.rule,
-                        missing.join(", no ")
-                    ),
-                    "every waiver needs an `owner`, a `reason` and an `expires: YYYY-MM-DD` date",
-                )
-                .at(repo.value_location(env.file, &pointer))
-                .in_env(env.name()),
-            );
+        let finding = if !missing.is_empty() {
+            Finding::new(
+                RuleId::WaiverIncomplete,
+                Severity::High,
+                format!(
+                    "waiver for `{}` has no {}",
+                    waiver.rule,
+                    missing.join(", no ")
+                ),
+                "every waiver needs an `owner`, a `reason` and an `expires: YYYY-MM-DD` date",
+            )
+            .at(repo.value_location(scoped.file, pointer))
         } else if let Some(expires) = waiver
             .expires
             .as_deref()
             .filter(|e| Date::parse(e).is_none())
         {
-            findings.push(
-                Finding::new(
-                    RuleId::WaiverIncomplete,
-                    Severity::High,
-                    format!("waiver expiry `{expires}` is not a real date"),
-                    "write the date as `YYYY-MM-DD`",
-                )
-                .at(repo.value_location(env.file, &format!("{pointer}/expires")))
-                .in_env(env.name()),
-            );
-        }
+            Finding::new(
+                RuleId::WaiverIncomplete,
+                Severity::High,
+                format!("waiver expiry `{expires}` is not a real date"),
+                "write the date as `YYYY-MM-DD`",
+            )
+            .at(repo.value_location(scoped.file, &format!("{pointer}/expires")))
+        } else {
+            continue;
+        };
+        findings.push(match scoped.environment {
+            Some(env) => finding.in_env(env),
+            None => finding,
+        });
     }
     findings
 }
 
-fn matches(waiver: &Waiver, env: &Environment, finding: &Finding) -> bool {
-    if finding.environment.as_deref() != Some(env.name()) {
+fn matches(scoped: &Scoped<'_>, finding: &Finding) -> bool {
+    let waiver = scoped.waiver;
+    if let Some(env) = scoped.environment
+        && finding.environment.as_deref() != Some(env)
+    {
         return false;
     }
     let rule_ok = match crate::finding::RuleId::parse(&waiver.rule) {
@@ -147,49 +186,49 @@ fn matches(waiver: &Waiver, env: &Environment, finding: &Finding) -> bool {
 /// `waiver-unused` ones when `report_unused` (only a full `check` sees every finding).
 pub fn apply(repo: &Repository, findings: &mut Vec<Finding>, today: Date, report_unused: bool) {
     let mut extra = Vec::new();
-    for env in &repo.environments {
-        for (i, waiver) in env.waivers.iter().enumerate() {
-            let Some(expires) = waiver.expires.as_deref().and_then(Date::parse) else {
-                continue; // reported by `check_complete`
-            };
-            if waiver.owner.is_none() || waiver.reason.is_none() {
-                continue;
-            }
-            if expires < today {
-                extra.push(
-                    Finding::new(
-                        RuleId::WaiverExpired,
-                        Severity::Medium,
-                        format!("waiver for `{}` expired on {expires}", waiver.rule),
-                        "fix what it waives, or renew it with a new date after review by its owner",
-                    )
-                    .at(repo.value_location(env.file, &format!("/waivers/{i}/expires")))
-                    .in_env(env.name()),
-                );
-                continue;
-            }
-            let mut used = false;
-            for finding in findings.iter_mut().filter(|f| matches(waiver, env, f)) {
-                finding.waived = true;
-                used = true;
-            }
-            if !used && report_unused {
-                extra.push(
-                    Finding::new(
-                        RuleId::WaiverUnused,
-                        Severity::Low,
-                        format!("waiver for `{}` matches no finding", waiver.rule),
-                        "remove the waiver: what it excused is fixed",
-                    )
-                    .at(repo.value_location(env.file, &format!("/waivers/{i}")))
-                    .in_env(env.name()),
-                );
-            }
+    for scoped in all(repo) {
+        let waiver = scoped.waiver;
+        let Some(expires) = waiver.expires.as_deref().and_then(Date::parse) else {
+            continue; // reported by `check_complete`
+        };
+        if waiver.owner.is_none() || waiver.reason.is_none() {
+            continue;
+        }
+        let scope = |finding: Finding| match scoped.environment {
+            Some(env) => finding.in_env(env),
+            None => finding,
+        };
+        if expires < today {
+            extra.push(scope(
+                Finding::new(
+                    RuleId::WaiverExpired,
+                    Severity::Medium,
+                    format!("waiver for `{}` expired on {expires}", waiver.rule),
+                    "fix what it waives, or renew it with a new date after review by its owner",
+                )
+                .at(repo.value_location(scoped.file, &format!("{}/expires", scoped.pointer))),
+            ));
+            continue;
+        }
+        let mut used = false;
+        for finding in findings.iter_mut().filter(|f| matches(&scoped, f)) {
+            finding.waived = true;
+            used = true;
+        }
+        if !used && report_unused {
+            extra.push(scope(
+                Finding::new(
+                    RuleId::WaiverUnused,
+                    Severity::Low,
+                    format!("waiver for `{}` matches no finding", waiver.rule),
+                    "remove the waiver: what it excused is fixed",
+                )
+                .at(repo.value_location(scoped.file, &scoped.pointer)),
+            ));
         }
     }
     findings.extend(extra);
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

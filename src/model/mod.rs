@@ -23,6 +23,9 @@ pub struct Manifest {
     pub paths: Paths,
     /// Default fail threshold.
     pub fail_on: Option<Severity>,
+    /// Repository-wide waivers.
+    #[serde(default)]
+    pub waivers: Vec<Waiver>,
 }
 
 /// `metadata` of the manifest.
@@ -248,6 +251,8 @@ pub struct Waiver {
     pub setting: Option<String>,
     /// Repo-relative path the waiver is limited to.
     pub path: Option<String>,
+    /// Environment a repository-wide waiver is limited to.
+    pub environment: Option<String>,
     /// Why the exception is acceptable.
     pub reason: Option<String>,
     /// Who answers for it.

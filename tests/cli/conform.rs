@@ -113,3 +113,32 @@ fn conform_runs_inside_check() {
     let findings = repo.run(&["check", "--format", "json"]).findings();
     assert_eq!(rules(&findings), ["nonconformity"]);
 }
+
+#[test]
+fn repository_wide_waivers_cover_conform_only_files() {
+    let repo = sysctl_repo(
+        "net.ipv4.ip_forward = 1\nkernel.kptr_restrict = 2\nkernel.randomize_va_space = 2\n",
+    );
+    repo.write(
+        "hardline.yaml",
+        "apiVersion: hardline/v1\nkind: Manifest\nmetadata: {name: t}\nwaivers:\n  - rule: sysctl.net.ipv4.ip_forward\n    path: etc/sysctl.conf\n    owner: net-team@example.com\n    reason: \"router host, NET-7\"\n    expires: \"2027-03-01\"\n  - rule: nonconformity\n    path: etc/other.conf\n    owner: a@example.com\n    reason: old\n    expires: \"2027-03-01\"\n",
+    );
+    let run = repo.run(&["check", "--format", "json", "--today", "2027-01-01"]);
+    run.assert_code(0);
+    let findings = run.findings();
+    assert_eq!(one(&findings, "nonconformity")["waived"], true);
+    let unused = one(&findings, "waiver-unused");
+    assert_eq!(at(unused), ("hardline.yaml".into(), 10, 5));
+    // Expired: the finding is active again and the waiver itself is reported.
+    let run = repo.run(&["check", "--format", "json", "--today", "2027-03-02"]);
+    run.assert_code(1);
+    let findings = run.findings();
+    assert_eq!(one(&findings, "nonconformity")["waived"], false);
+    assert_eq!(
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "waiver-expired")
+            .count(),
+        2
+    );
+}
