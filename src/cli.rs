@@ -39,7 +39,7 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scaffold a working baseline repository (sshd baseline, dev and prod environments).
+    /// Scaffold a working baseline repository from the built-in library (dev and prod environments).
     Init(InitArgs),
     /// Schema and semantic validation of manifest, baselines, overlays and templates.
     Validate,
@@ -61,6 +61,15 @@ pub struct InitArgs {
     /// Directory to create the repository in (created if missing; must not hold hardline.yaml).
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// Components of the built-in library to include, comma-separated
+    /// (sshd, nginx, postgres, sysctl, docker, k8s).
+    #[arg(
+        long = "with",
+        value_delimiter = ',',
+        value_name = "COMPONENTS",
+        default_value = "sshd"
+    )]
+    pub with: Vec<String>,
 }
 
 /// Environment selection.

@@ -10,6 +10,7 @@ pub mod conform;
 pub mod drift;
 pub mod finding;
 pub mod fs;
+pub mod library;
 pub mod model;
 pub mod render;
 pub mod repo;
@@ -47,7 +48,7 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
             } else {
                 root.join(&args.path)
             };
-            commands::init::run(&ctx, &dir)
+            commands::init::run(&ctx, &dir, &args.with)
         }
         Command::Validate => commands::validate::run(&ctx, root),
         Command::Render(args) => commands::render::run(&ctx, root, args),

@@ -103,3 +103,17 @@ fn init_never_overwrites_a_file() {
     assert_eq!(repo.read("templates/sshd_config.j2"), "mine\n");
     assert!(!repo.join("hardline.yaml").exists());
 }
+
+#[test]
+fn init_with_an_unknown_component_is_a_usage_error() {
+    let repo = Repo::empty();
+    let run = repo.run(&["init", "x", "--with", "sshd,apache"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("unknown component `apache`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("choose from: sshd"), "{}", run.stderr);
+    assert!(!repo.join("x").exists());
+}
