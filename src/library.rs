@@ -37,14 +37,58 @@ pub const ENVIRONMENTS: &[(&str, &str)] = &[
 ];
 
 /// Every component, in `init --with` order.
-pub const COMPONENTS: &[Component] = &[Component {
-    name: "sshd",
-    baselines: &["sshd"],
-    files: &[
-        file!("baselines/sshd.yaml"),
-        file!("templates/sshd_config.j2"),
-    ],
-}];
+pub const COMPONENTS: &[Component] = &[
+    Component {
+        name: "sshd",
+        baselines: &["sshd"],
+        files: &[
+            file!("baselines/sshd.yaml"),
+            file!("templates/sshd_config.j2"),
+        ],
+    },
+    Component {
+        name: "nginx",
+        baselines: &["nginx"],
+        files: &[
+            file!("baselines/nginx.yaml"),
+            file!("templates/nginx.conf.j2"),
+        ],
+    },
+    Component {
+        name: "postgres",
+        baselines: &["postgresql", "pg_hba"],
+        files: &[
+            file!("baselines/postgresql.yaml"),
+            file!("baselines/pg_hba.yaml"),
+            file!("templates/postgresql.conf.j2"),
+            file!("templates/pg_hba.conf.j2"),
+        ],
+    },
+    Component {
+        name: "sysctl",
+        baselines: &["sysctl"],
+        files: &[
+            file!("baselines/sysctl.yaml"),
+            file!("templates/sysctl.conf.j2"),
+        ],
+    },
+    Component {
+        name: "docker",
+        baselines: &["docker"],
+        files: &[
+            file!("baselines/docker.yaml"),
+            file!("templates/daemon.json.j2"),
+        ],
+    },
+    Component {
+        name: "k8s",
+        baselines: &["k8s-pss"],
+        files: &[
+            file!("baselines/k8s-pss.yaml"),
+            file!("k8s/web/deployment.yaml"),
+        ],
+    },
+];
 
 /// The component called `name`.
 pub fn component(name: &str) -> Option<&'static Component> {

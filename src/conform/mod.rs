@@ -25,7 +25,10 @@ use crate::finding::{Finding, Location, RuleId, Severity};
 use crate::fs::{self, Bounded};
 use crate::model::{Baseline, Setting};
 use crate::repo::Repository;
-use crate::resolve::{Resolved, constraint::Patterns};
+use crate::resolve::{
+    Resolved,
+    constraint::{self, Patterns},
+};
 
 /// Largest config file (or included file) read, in bytes.
 pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
@@ -128,10 +131,15 @@ pub trait Format: Sync {
 pub fn format(name: &str) -> Option<&'static dyn Format> {
     match name {
         "sysctl" => Some(&sysctl::Sysctl),
-        // sshd-format
-        // nginx-format
-        // postgresql-format
-        // structured-formats
+        "sshd" => Some(&sshd::Sshd),
+        "nginx" => Some(&nginx::Nginx),
+        "postgresql" => Some(&postgresql::Postgresql),
+        "pg_hba" => Some(&postgresql::PgHba),
+        "yaml" => Some(&structured::YAML),
+        "json" => Some(&structured::JSON),
+        "toml" => Some(&structured::TOML),
+        "ini" => Some(&structured::INI),
+        "env" => Some(&structured::ENV),
         _ => None,
     }
 }
@@ -327,7 +335,15 @@ fn check_target(
             .map(|k| target.format.lookup(&parsed, k))
             .find(|f| !f.is_empty())
             .unwrap_or_default();
-        for problem in evaluate(target, name, setting, expected, &found, patterns, keys[0]) {
+        for problem in evaluate(
+            target,
+            name,
+            setting,
+            expected,
+            &found,
+            patterns,
+            !parsed.problems.is_empty(),
+        ) {
             out.push(problem);
         }
     }
@@ -353,8 +369,13 @@ fn evaluate(
     expected: &Value,
     found: &[Found],
     patterns: &Patterns,
-    key: &str,
+    parse_failed: bool,
 ) -> Vec<Pending> {
+    let key = setting
+        .key
+        .as_ref()
+        .and_then(|k| k.keys().first().copied())
+        .unwrap_or(name);
     let setting_key = format!("{}.{name}", target.baseline.name());
     let nonconformity = |message: String, help: String, site: Option<Site>| {
         let finding = Finding::new(RuleId::Nonconformity, setting.severity, message, help)
@@ -362,32 +383,31 @@ fn evaluate(
         pending(finding, target, site)
     };
     let mut out = Vec::new();
+    let want = wanted(setting, expected);
     if found.is_empty() {
-        if setting.forbidden || (expected.is_null() && !setting.required) {
+        if setting.forbidden || (expected.is_null() && !setting.required) || parse_failed {
+            // Absent is what a forbidden or unset setting wants; and after a parse error,
+            // "not set" would only repeat the invalid-config finding.
             return out;
         }
+        let help = format!("{}, with {want}", target.format.placement(key));
         match &setting.builtin {
             Some(builtin) => {
                 let problems = value::conforms(setting, expected, builtin, patterns);
                 if let Some(problem) = problems.first() {
                     out.push(nonconformity(
                         format!(
-                            "`{setting_key}` is not set in `{}`; the built-in default `{}` {problem}",
-                            target.path,
-                            value::show(builtin)
+                            "`{setting_key}` is not set in `{}`, and its built-in default {problem}",
+                            target.path
                         ),
-                        format!("{}: `{}`", target.format.placement(key), value::show(expected)),
+                        help,
                         None,
                     ));
                 }
             }
             None => out.push(nonconformity(
                 format!("`{setting_key}` is not set in `{}`", target.path),
-                format!(
-                    "{}: `{}`",
-                    target.format.placement(key),
-                    value::show(expected)
-                ),
+                help,
                 None,
             )),
         }
@@ -403,15 +423,10 @@ fn evaluate(
                         .as_ref()
                         .map_or_else(String::new, |s| format!(" in `{s}`"));
                     out.push(nonconformity(
-                        format!(
-                            "`{setting_key}` is `{}`{scope}: {problem}",
-                            value::show(&observed.value)
-                        ),
+                        format!("`{setting_key}`{scope} {problem}"),
                         match &setting.rationale {
-                            Some(r) => {
-                                format!("set `{}`; {}", value::show(expected), lower_first(r))
-                            }
-                            None => format!("set `{}`", value::show(expected)),
+                            Some(r) => format!("set {want}; {}", lower_first(r)),
+                            None => format!("set {want}"),
                         },
                         Some(observed.site),
                     ));
@@ -421,7 +436,7 @@ fn evaluate(
                 if !setting.forbidden && (!expected.is_null() || setting.required) {
                     out.push(nonconformity(
                         format!("`{setting_key}` is not set in `{scope}`"),
-                        format!("set `{}` there", value::show(expected)),
+                        format!("set it there, to {want}"),
                         Some(*site),
                     ));
                 }
@@ -429,6 +444,18 @@ fn evaluate(
         }
     }
     out
+}
+
+/// What to write: the value itself when it must be exact, else what the constraint allows.
+fn wanted(setting: &Setting, expected: &Value) -> String {
+    if setting.locked || !value::has_explicit_constraint(setting) {
+        format!("`{}`", value::show(expected))
+    } else {
+        format!(
+            "a value the baseline allows ({})",
+            constraint::describe(setting)
+        )
+    }
 }
 
 fn lower_first(text: &str) -> String {

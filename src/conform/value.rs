@@ -15,6 +15,17 @@ pub fn show(value: &Value) -> String {
     }
 }
 
+/// Whether the setting constrains values beyond its default (then the default is only a
+/// default, and any allowed value conforms).
+pub fn has_explicit_constraint(setting: &Setting) -> bool {
+    setting.min.is_some()
+        || setting.max.is_some()
+        || setting.one_of.is_some()
+        || setting.subset_of.is_some()
+        || setting.pattern.is_some()
+        || setting.forbidden
+}
+
 /// Every way `observed` (what a file says) fails `setting` with effective value `expected`.
 /// Explicit constraints (`min`, `max`, `oneOf`, `subsetOf`, `pattern`, `forbidden`) decide
 /// when present; a locked setting, or one with no explicit constraint, must equal `expected`.
@@ -25,12 +36,7 @@ pub fn conforms(
     patterns: &Patterns,
 ) -> Vec<String> {
     let coerced = coerce(observed, expected);
-    let explicit = setting.min.is_some()
-        || setting.max.is_some()
-        || setting.one_of.is_some()
-        || setting.subset_of.is_some()
-        || setting.pattern.is_some()
-        || setting.forbidden;
+    let explicit = has_explicit_constraint(setting);
     let mut problems = Vec::new();
     if explicit {
         let mut shaped = setting.clone();
@@ -44,16 +50,28 @@ pub fn conforms(
                 .map(|a| coerce(a, coerced.as_array().and_then(|x| x.first()).unwrap_or(a)))
                 .collect()
         });
+        let written = show(observed);
         problems.extend(
             constraint::violations(&shaped, &coerced, patterns)
                 .into_iter()
-                .map(|p| p.trim_start_matches("is ").to_owned()),
+                .map(|p| {
+                    // `1.5min` was compared as `90`: say what the file says too.
+                    if !(observed.is_string() && coerced.is_number()) || written == show(&coerced) {
+                        p
+                    } else {
+                        format!("{p} (written `{written}`)")
+                    }
+                }),
         );
     }
     if (setting.locked || !explicit)
         && !equal(&coerced, &coerce(expected, &coerced), setting.ordered)
     {
-        problems.push(format!("expected `{}`", show(expected)));
+        problems.push(format!(
+            "is `{}`, expected `{}`",
+            show(observed),
+            show(expected)
+        ));
     }
     problems
 }
@@ -172,8 +190,8 @@ fn has_unit(s: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic())
 }
 
-/// A number with an optional unit, in base units: time in seconds (`ms`, `s`, `min`, `h`,
-/// `d`, and sshd's `m`/`w`), sizes in kilobytes (`B`, `kB`, `MB`, `GB`, `TB`, `k`/`K`, `M`, `G`).
+/// A number with an optional unit, in base units: time in seconds (`us`, `ms`, `s`, `min`,
+/// `h`, `d`, and sshd's `m`/`w`), sizes in kilobytes (`B`, `kB`, `MB`, `GB`, `TB`, `k`/`K`, `M`, `G`).
 pub fn quantity(s: &str) -> Option<f64> {
     let s = s.trim();
     let split = s
@@ -184,6 +202,7 @@ pub fn quantity(s: &str) -> Option<f64> {
     let factor = match unit.trim() {
         "" | "s" | "S" | "kB" | "k" | "K" | "KB" => 1.0,
         "ms" => 0.001,
+        "us" => 0.000_001,
         "min" | "m" => 60.0,
         "h" | "H" => 3600.0,
         "d" | "D" => 86_400.0,
@@ -219,9 +238,10 @@ mod tests {
         assert!(conforms(&plain, &json!(30), &json!("30s"), &p).is_empty());
         assert!(conforms(&plain, &json!("1min"), &json!("60s"), &p).is_empty());
         assert!(conforms(&plain, &json!("64MB"), &json!("65536kB"), &p).is_empty());
+        assert!(conforms(&plain, &json!("1ms"), &json!("1000us"), &p).is_empty());
         assert_eq!(
             conforms(&plain, &json!("no"), &json!("yes"), &p),
-            ["expected `no`"]
+            ["is `yes`, expected `no`"]
         );
         assert!(conforms(&plain, &json!(["a", "b"]), &json!("b,a"), &p).is_empty());
         let ordered = setting(json!({"ordered": true}));
@@ -233,7 +253,7 @@ mod tests {
         assert!(conforms(&bounded, &json!(2), &json!("3"), &p).is_empty());
         assert_eq!(
             conforms(&bounded, &json!(2), &json!("6"), &p),
-            ["`6`, above the maximum `4`"]
+            ["is `6`, above the maximum `4`"]
         );
         let subset = setting(json!({"subsetOf": ["a", "b", "c"]}));
         assert!(conforms(&subset, &json!(["a"]), &json!("c,b"), &p).is_empty());

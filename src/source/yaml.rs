@@ -87,8 +87,7 @@ pub const MAX_DEPTH: usize = 48;
 /// Largest YAML file accepted, in bytes.
 pub const MAX_YAML_BYTES: usize = 8 * 1024 * 1024;
 
-/// Parses one YAML document into a [`Node`] tree.
-pub fn parse(text: &str) -> Result<Node, YamlError> {
+fn options() -> serde_saphyr::Options {
     let mut options = serde_saphyr::Options::default();
     options.strict_booleans = true;
     options.with_snippet = false;
@@ -99,6 +98,12 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     budget.flow_nesting_limit = MAX_DEPTH;
     budget.max_reader_input_bytes = Some(MAX_YAML_BYTES);
     options.budget = Some(budget);
+    options
+}
+
+/// Parses one YAML document into a [`Node`] tree.
+pub fn parse(text: &str) -> Result<Node, YamlError> {
+    let options = options();
     if text.trim().is_empty() {
         return Ok(Node {
             kind: NodeKind::Null,
@@ -112,6 +117,19 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     }
     match serde_saphyr::from_str_with_options::<Spanned<Node>>(text, options) {
         Ok(spanned) => Ok(unspan(spanned)),
+        Err(err) => Err(YamlError {
+            message: first_line(&err.to_string()),
+            span: err.location().map(Span::of),
+        }),
+    }
+}
+
+/// Parses every document of a YAML stream (`---`-separated, e.g. Kubernetes manifests), with
+/// the same schema and budgets as [`parse`]. Empty and null documents are skipped, so a file
+/// holding only comments has no documents. The budgets apply to the stream as a whole.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, YamlError> {
+    match serde_saphyr::from_multiple_with_options::<Spanned<Node>>(text, options()) {
+        Ok(documents) => Ok(documents.into_iter().map(unspan).collect()),
         Err(err) => Err(YamlError {
             message: first_line(&err.to_string()),
             span: err.location().map(Span::of),
@@ -384,6 +402,25 @@ mod tests {
             .map(|i| format!("{}- \n", " ".repeat(i * 2)))
             .collect();
         assert!(parse(&text).is_err());
+    }
+
+    #[test]
+    fn a_stream_yields_each_document_with_file_positions() {
+        let text = "# head\na: 1\n---\n---\nkind: Service\nspec:\n  x: [1]\n...\n";
+        let docs = parse_documents(text).unwrap();
+        assert_eq!(docs.len(), 2);
+        let x = docs[1].locate("/spec/x/0");
+        assert!(x.exact);
+        assert_eq!((x.node.span.line, x.node.span.column), (7, 7));
+        assert_eq!(x.node.span.offset, Some(text.find("1]").unwrap()));
+        assert!(parse_documents("# only a comment\n").unwrap().is_empty());
+        assert!(parse_documents("a: [\n---\nb: 1\n").is_err());
+        // One document parses the same either way.
+        let single = "a:\n  b: [1, two]\n";
+        assert_eq!(
+            parse_documents(single).unwrap(),
+            vec![parse(single).unwrap()]
+        );
     }
 
     #[test]

@@ -117,3 +117,43 @@ fn init_with_an_unknown_component_is_a_usage_error() {
     assert!(run.stderr.contains("choose from: sshd"), "{}", run.stderr);
     assert!(!repo.join("x").exists());
 }
+
+#[test]
+fn init_with_any_component_checks_clean() {
+    let all = ["sshd", "nginx", "postgres", "sysctl", "docker", "k8s"];
+    let mut sets: Vec<String> = all.iter().map(|c| (*c).to_owned()).collect();
+    sets.push(all.join(","));
+    for with in sets {
+        let repo = Repo::empty();
+        repo.run(&["init", ".", "--with", &with]).assert_code(0);
+        let run = repo.run(&["check", "--format", "json"]);
+        run.assert_code(0);
+        assert_eq!(run.findings().len(), 0, "--with {with}: {}", run.stdout);
+        // Overlays for components not chosen are left out of the environments.
+        let dev = repo.read("environments/dev.yaml");
+        assert_eq!(
+            dev.contains("  nginx:"),
+            with.contains("nginx"),
+            "--with {with}:\n{dev}"
+        );
+    }
+}
+
+#[test]
+fn init_with_k8s_checks_the_example_manifests() {
+    let repo = Repo::empty();
+    repo.run(&["init", ".", "--with", "k8s"]).assert_code(0);
+    assert!(repo.join("k8s/web/deployment.yaml").is_file());
+    repo.edit(
+        "k8s/web/deployment.yaml",
+        "allowPrivilegeEscalation: false",
+        "allowPrivilegeEscalation: true",
+    );
+    let run = repo.run(&["check", "--format", "json"]);
+    run.assert_code(1);
+    let findings = run.findings();
+    let f = one(&findings, "nonconformity");
+    assert_eq!(f["setting"], "k8s-pss.allowPrivilegeEscalation");
+    assert_eq!(at(f).0, "k8s/web/deployment.yaml");
+    assert_eq!((at(f).1, at(f).2), (43, 39));
+}

@@ -285,7 +285,7 @@ fn human_output_shows_the_snippet_and_help() {
         ·                   ╰── out-of-bounds
      14 │     LogLevel: INFO             # baseline VERBOSE, allowed VERBOSE|INFO
         ╰────
-      help: allowed: 1..=4 (set in baselines/sshd.yaml:176)
+      help: allowed: 1..=4 (set in baselines/sshd.yaml:235)
 
     1 finding: 1 medium; failed (fail threshold: medium)
     ");
