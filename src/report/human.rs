@@ -95,6 +95,11 @@ pub fn render(findings: &[Finding], sources: &Sources, style: Style, verdict: Ve
     let mut out = String::new();
     for finding in findings {
         let source = finding.location.as_ref().and_then(|loc| {
+            // A finding about the file as a whole (an empty span at its start) has no line
+            // to underline: its location goes into the headline instead.
+            if loc.len == 0 && loc.offset == 0 {
+                return None;
+            }
             let file = sources.by_path(&loc.path)?;
             // An empty file (too large, unreadable) has nothing to show.
             (!file.text.is_empty()).then(|| NamedSource::new(&loc.path, file.text.to_string()))
