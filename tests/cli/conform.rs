@@ -139,3 +139,26 @@ fn repository_wide_waivers_cover_conform_only_files() {
         2
     );
 }
+
+#[test]
+fn human_output_puts_whole_file_findings_in_the_headline() {
+    let repo = sysctl_repo("net.ipv4.ip_forward = 1\nkernel.kptr_restrict = 2\n");
+    let run = repo.run(&["conform"]);
+    run.assert_code(1);
+    insta::assert_snapshot!(run.stdout, @r"
+      ⚠ medium[nonconformity]: etc/sysctl.conf:1:1:
+      │ `sysctl.kernel.randomize_va_space` is not set in `etc/sysctl.conf`
+      help: add a `kernel.randomize_va_space = …` line, with `2`
+
+      × high[nonconformity]: `sysctl.net.ipv4.ip_forward` is `1`, expected `0`
+       ╭─[etc/sysctl.conf:1:1]
+     1 │ net.ipv4.ip_forward = 1
+       · ───────────┬───────────
+       ·            ╰── nonconformity
+     2 │ kernel.kptr_restrict = 2
+       ╰────
+      help: set `0`
+
+    2 findings: 1 high, 1 medium; failed (fail threshold: medium)
+    ");
+}
