@@ -16,6 +16,8 @@ pub mod sysctl;
 pub mod value;
 
 use std::any::Any;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -23,7 +25,7 @@ use serde_json::Value;
 
 use crate::finding::{Finding, Location, RuleId, Severity};
 use crate::fs::{self, Bounded};
-use crate::model::{Baseline, Setting};
+use crate::model::{Baseline, KeySpec, Setting};
 use crate::repo::Repository;
 use crate::resolve::{
     Resolved,
@@ -161,6 +163,8 @@ struct Target<'a> {
     format: &'static dyn Format,
     /// The environment and its effective values; `None`: the baseline's defaults.
     environment: Option<(&'a str, &'a Resolved)>,
+    /// The file's text when the caller already read it (see [`check_known`]).
+    known: Option<&'a str>,
 }
 
 /// Checks every targeted file of `repo` (rendered targets of the environments in `envs`,
@@ -171,6 +175,20 @@ pub fn check(
     resolved: &[Resolved],
     envs: &[String],
     patterns: &Patterns,
+) -> Vec<Finding> {
+    check_known(repo, resolved, envs, patterns, &HashMap::new())
+}
+
+/// [`check`], with the text of some checked-in files already known: `known` maps a
+/// repo-relative path to the exact contents of that file, which must be a regular file inside
+/// the repository (as drift establishes for files identical to the rendered ones). Those
+/// files are not read again; the result is the same as [`check`]'s.
+pub fn check_known(
+    repo: &mut Repository,
+    resolved: &[Resolved],
+    envs: &[String],
+    patterns: &Patterns,
+    known: &HashMap<&str, &str, impl std::hash::BuildHasher>,
 ) -> Vec<Finding> {
     let repo_reader = RepoReader {
         root: repo.root.clone(),
@@ -191,8 +209,10 @@ pub fn check(
             continue;
         };
         let output = env.output.trim_end_matches('/');
+        let path = format!("{output}/{}", render.target);
         targets.push(Target {
-            path: format!("{output}/{}", render.target),
+            known: known.get(path.as_str()).copied(),
+            path,
             sysroot: output.to_owned(),
             baseline,
             format,
@@ -233,13 +253,18 @@ pub fn check(
                     baseline,
                     format,
                     environment: None,
+                    known: None,
                 });
             }
         }
     }
     let results: Vec<(Option<Parsed>, Vec<Pending>)> = targets
         .par_iter()
-        .map(|t| check_target(repo, t, patterns, &repo_reader))
+        .map(|t| {
+            let (parsed, pending) = check_target(repo, t, patterns, &repo_reader);
+            // Only files with findings are needed below; the rest is freed here, in parallel.
+            (parsed.filter(|_| !pending.is_empty()), pending)
+        })
         .collect();
     for (parsed, pending) in results {
         if pending.is_empty() {
@@ -286,19 +311,22 @@ fn check_target(
     patterns: &Patterns,
     reader: &RepoReader,
 ) -> (Option<Parsed>, Vec<Pending>) {
-    let text = match reader.read(&target.path) {
-        Ok(text) => text,
-        // Missing rendered files are `missing-file` (drift); unreadable ones are reported here.
-        Err(_) if !repo.root.join(&target.path).exists() => return (None, Vec::new()),
-        Err(message) => {
-            let finding = Finding::new(
-                RuleId::InvalidConfig,
-                Severity::High,
-                format!("`{}` cannot be checked: {message}", target.path),
-                "commit a readable UTF-8 text file",
-            );
-            return (None, vec![pending(finding, target, None)]);
-        }
+    let text = match target.known {
+        Some(text) => Cow::Borrowed(text),
+        None => match reader.read(&target.path) {
+            Ok(text) => Cow::Owned(text),
+            // Missing rendered files are `missing-file` (drift); unreadable ones are reported here.
+            Err(_) if !repo.root.join(&target.path).exists() => return (None, Vec::new()),
+            Err(message) => {
+                let finding = Finding::new(
+                    RuleId::InvalidConfig,
+                    Severity::High,
+                    format!("`{}` cannot be checked: {message}", target.path),
+                    "commit a readable UTF-8 text file",
+                );
+                return (None, vec![pending(finding, target, None)]);
+            }
+        },
     };
     let parsed = target.format.parse(
         &Input {
@@ -326,15 +354,15 @@ fn check_target(
                 .map_or(&setting.value, |e| e.value),
             None => &setting.value,
         };
-        let keys = setting
-            .key
-            .as_ref()
-            .map_or_else(|| vec![name.as_str()], |k| k.keys());
-        let found = keys
-            .iter()
-            .map(|k| target.format.lookup(&parsed, k))
-            .find(|f| !f.is_empty())
-            .unwrap_or_default();
+        let found = match &setting.key {
+            None => target.format.lookup(&parsed, name),
+            Some(KeySpec::One(key)) => target.format.lookup(&parsed, key),
+            Some(KeySpec::Many(keys)) => keys
+                .iter()
+                .map(|k| target.format.lookup(&parsed, k))
+                .find(|f| !f.is_empty())
+                .unwrap_or_default(),
+        };
         for problem in evaluate(
             target,
             name,
@@ -371,45 +399,53 @@ fn evaluate(
     patterns: &Patterns,
     parse_failed: bool,
 ) -> Vec<Pending> {
-    let key = setting
-        .key
-        .as_ref()
-        .and_then(|k| k.keys().first().copied())
-        .unwrap_or(name);
-    let setting_key = format!("{}.{name}", target.baseline.name());
-    let nonconformity = |message: String, help: String, site: Option<Site>| {
+    // Messages, help texts and the setting key are only built for a finding: most settings
+    // of most files conform.
+    let setting_key = || format!("{}.{name}", target.baseline.name());
+    let nonconformity = |setting_key: String, message: String, help: String, site: Option<Site>| {
         let finding = Finding::new(RuleId::Nonconformity, setting.severity, message, help)
-            .for_setting(setting_key.clone());
+            .for_setting(setting_key);
         pending(finding, target, site)
     };
     let mut out = Vec::new();
-    let want = wanted(setting, expected);
     if found.is_empty() {
         if setting.forbidden || (expected.is_null() && !setting.required) || parse_failed {
             // Absent is what a forbidden or unset setting wants; and after a parse error,
             // "not set" would only repeat the invalid-config finding.
             return out;
         }
-        let help = format!("{}, with {want}", target.format.placement(key));
-        match &setting.builtin {
-            Some(builtin) => {
-                let problems = value::conforms(setting, expected, builtin, patterns);
-                if let Some(problem) = problems.first() {
-                    out.push(nonconformity(
-                        format!(
-                            "`{setting_key}` is not set in `{}`, and its built-in default {problem}",
-                            target.path
-                        ),
-                        help,
-                        None,
-                    ));
-                }
+        let key = setting
+            .key
+            .as_ref()
+            .and_then(|k| k.keys().first().copied())
+            .unwrap_or(name);
+        let help = format!(
+            "{}, with {}",
+            target.format.placement(key),
+            wanted(setting, expected)
+        );
+        if let Some(builtin) = &setting.builtin {
+            let problems = value::conforms(setting, expected, builtin, patterns);
+            if let Some(problem) = problems.first() {
+                let setting_key = setting_key();
+                out.push(nonconformity(
+                    setting_key.clone(),
+                    format!(
+                        "`{setting_key}` is not set in `{}`, and its built-in default {problem}",
+                        target.path
+                    ),
+                    help,
+                    None,
+                ));
             }
-            None => out.push(nonconformity(
+        } else {
+            let setting_key = setting_key();
+            out.push(nonconformity(
+                setting_key.clone(),
                 format!("`{setting_key}` is not set in `{}`", target.path),
                 help,
                 None,
-            )),
+            ));
         }
         return out;
     }
@@ -422,7 +458,10 @@ fn evaluate(
                         .scope
                         .as_ref()
                         .map_or_else(String::new, |s| format!(" in `{s}`"));
+                    let want = wanted(setting, expected);
+                    let setting_key = setting_key();
                     out.push(nonconformity(
+                        setting_key.clone(),
                         format!("`{setting_key}`{scope} {problem}"),
                         match &setting.rationale {
                             Some(r) => format!("set {want}; {}", lower_first(r)),
@@ -434,9 +473,11 @@ fn evaluate(
             }
             Found::Missing { scope, site } => {
                 if !setting.forbidden && (!expected.is_null() || setting.required) {
+                    let setting_key = setting_key();
                     out.push(nonconformity(
+                        setting_key.clone(),
                         format!("`{setting_key}` is not set in `{scope}`"),
-                        format!("set it there, to {want}"),
+                        format!("set it there, to {}", wanted(setting, expected)),
                         Some(*site),
                     ));
                 }

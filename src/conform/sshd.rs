@@ -19,7 +19,8 @@
 //! and `sshd -t` run on every keyword (inside and outside a `Match` block, with one extra
 //! argument) — see `tests/cli/conform_sshd.rs`, which keeps them honest against that daemon.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
@@ -534,6 +535,33 @@ impl Keyword {
 
 /// The keyword `name` (any case, aliases resolved).
 fn keyword(name: &str) -> Option<Keyword> {
+    /// [`scan_keyword`] of every spelling, by lower-case spelling.
+    static TABLE: OnceLock<HashMap<String, Keyword>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut table = HashMap::new();
+        for (spelling, _, _) in KEYWORDS {
+            if let Some(k) = scan_keyword(spelling) {
+                table.entry(spelling.to_ascii_lowercase()).or_insert(k);
+            }
+        }
+        table
+    });
+    // ASCII case-insensitive equality is equality of the ASCII-lower-cased strings.
+    let mut buffer = [0u8; 64];
+    match buffer.get_mut(..name.len()) {
+        Some(lower) => {
+            lower.copy_from_slice(name.as_bytes());
+            lower.make_ascii_lowercase();
+            std::str::from_utf8(lower)
+                .ok()
+                .and_then(|lower| table.get(lower).copied())
+        }
+        None => scan_keyword(name),
+    }
+}
+
+/// [`keyword`] by scanning [`KEYWORDS`]: the first spelling equal to `name` in any case.
+fn scan_keyword(name: &str) -> Option<Keyword> {
     let (_, canonical, flags) = *KEYWORDS
         .iter()
         .find(|(spelling, _, _)| spelling.eq_ignore_ascii_case(name))?;

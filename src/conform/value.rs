@@ -35,37 +35,51 @@ pub fn conforms(
     observed: &Value,
     patterns: &Patterns,
 ) -> Vec<String> {
-    let coerced = coerce(observed, expected);
+    let coerced = coerce_cow(observed, expected);
+    let coerced = coerced.as_ref();
     let explicit = has_explicit_constraint(setting);
     let mut problems = Vec::new();
     if explicit {
-        let mut shaped = setting.clone();
-        shaped.one_of = setting
+        // `oneOf` and `subsetOf` items read in the shape of the value; the setting is only
+        // copied when that changes one of them.
+        let one_of = setting
             .one_of
             .as_ref()
-            .map(|allowed| allowed.iter().map(|a| coerce(a, &coerced)).collect());
-        shaped.subset_of = setting.subset_of.as_ref().map(|allowed| {
-            allowed
-                .iter()
-                .map(|a| coerce(a, coerced.as_array().and_then(|x| x.first()).unwrap_or(a)))
-                .collect()
+            .and_then(|allowed| reshaped(allowed, |_| coerced));
+        let subset_of = setting.subset_of.as_ref().and_then(|allowed| {
+            reshaped(allowed, |a| {
+                coerced.as_array().and_then(|x| x.first()).unwrap_or(a)
+            })
         });
-        let written = show(observed);
-        problems.extend(
-            constraint::violations(&shaped, &coerced, patterns)
-                .into_iter()
-                .map(|p| {
-                    // `1.5min` was compared as `90`: say what the file says too.
-                    if !(observed.is_string() && coerced.is_number()) || written == show(&coerced) {
-                        p
-                    } else {
-                        format!("{p} (written `{written}`)")
-                    }
-                }),
-        );
+        let shaped;
+        let checked = if one_of.is_none() && subset_of.is_none() {
+            setting
+        } else {
+            let mut copy = setting.clone();
+            if one_of.is_some() {
+                copy.one_of = one_of;
+            }
+            if subset_of.is_some() {
+                copy.subset_of = subset_of;
+            }
+            shaped = copy;
+            &shaped
+        };
+        let violations = constraint::violations(checked, coerced, patterns);
+        if !violations.is_empty() {
+            let written = show(observed);
+            problems.extend(violations.into_iter().map(|p| {
+                // `1.5min` was compared as `90`: say what the file says too.
+                if !(observed.is_string() && coerced.is_number()) || written == show(coerced) {
+                    p
+                } else {
+                    format!("{p} (written `{written}`)")
+                }
+            }));
+        }
     }
     if (setting.locked || !explicit)
-        && !equal(&coerced, &coerce(expected, &coerced), setting.ordered)
+        && !equal(coerced, &coerce_cow(expected, coerced), setting.ordered)
     {
         problems.push(format!(
             "is `{}`, expected `{}`",
@@ -74,6 +88,23 @@ pub fn conforms(
         ));
     }
     problems
+}
+
+/// `allowed` with every item coerced to the shape `like(item)` gives, or `None` when that
+/// changes no item.
+fn reshaped<'a>(allowed: &'a [Value], like: impl Fn(&'a Value) -> &'a Value) -> Option<Vec<Value>> {
+    let shaped: Vec<std::borrow::Cow<'a, Value>> =
+        allowed.iter().map(|a| coerce_cow(a, like(a))).collect();
+    let changed = shaped
+        .iter()
+        .zip(allowed)
+        .any(|(s, a)| matches!(s, std::borrow::Cow::Owned(v) if v != a));
+    changed.then(|| {
+        shaped
+            .into_iter()
+            .map(std::borrow::Cow::into_owned)
+            .collect()
+    })
 }
 
 fn equal(a: &Value, b: &Value, ordered: bool) -> bool {
@@ -99,11 +130,23 @@ fn is_word(s: &str) -> bool {
 /// Reads `value` in the shape of `like`: strings become booleans, numbers (with units) or
 /// lists when `like` is one.
 pub fn coerce(value: &Value, like: &Value) -> Value {
-    match (value, like) {
-        (Value::String(s), Value::Bool(_)) => boolean(s).map_or_else(|| value.clone(), Value::Bool),
-        (Value::String(s), Value::Number(_)) => quantity(s)
-            .and_then(serde_json::Number::from_f64)
-            .map_or_else(|| value.clone(), |n| Value::Number(normalise(n))),
+    coerce_cow(value, like).into_owned()
+}
+
+/// [`coerce`], borrowing `value` when it keeps its shape (most values do).
+fn coerce_cow<'a>(value: &'a Value, like: &Value) -> std::borrow::Cow<'a, Value> {
+    use std::borrow::Cow::{Borrowed, Owned};
+    Owned(match (value, like) {
+        (Value::String(s), Value::Bool(_)) => match boolean(s) {
+            Some(b) => Value::Bool(b),
+            None => return Borrowed(value),
+        },
+        (Value::String(s), Value::Number(_)) => {
+            match quantity(s).and_then(serde_json::Number::from_f64) {
+                Some(n) => Value::Number(normalise(n)),
+                None => return Borrowed(value),
+            }
+        }
         (Value::Bool(b), Value::String(s)) if boolean(s).is_some() => Value::String(if *b {
             yes_like(s, true)
         } else {
@@ -112,14 +155,12 @@ pub fn coerce(value: &Value, like: &Value) -> Value {
         (Value::String(s), Value::String(t)) => match (boolean(s), boolean(t)) {
             (Some(x), Some(_)) => Value::String(yes_like(t, x)),
             _ => match (quantity(s), quantity(t)) {
-                (Some(x), Some(y)) if has_unit(s) || has_unit(t) => {
-                    if (x - y).abs() < f64::EPSILON {
-                        like.clone()
-                    } else {
-                        value.clone()
-                    }
+                (Some(x), Some(y))
+                    if (has_unit(s) || has_unit(t)) && (x - y).abs() < f64::EPSILON =>
+                {
+                    like.clone()
                 }
-                _ => value.clone(),
+                _ => return Borrowed(value),
             },
         },
         (Value::String(s), Value::Array(items)) => {
@@ -131,11 +172,18 @@ pub fn coerce(value: &Value, like: &Value) -> Value {
             } else {
                 s.split_whitespace().collect()
             };
-            let first = items.first().cloned().unwrap_or(Value::Null);
+            let first = items.first().unwrap_or(&Value::Null);
             Value::Array(
                 parts
                     .into_iter()
-                    .map(|p| coerce(&Value::String(p.to_owned()), &first))
+                    .map(|p| {
+                        let part = Value::String(p.to_owned());
+                        let shaped = match coerce_cow(&part, first) {
+                            Owned(shaped) => Some(shaped),
+                            Borrowed(_) => None,
+                        };
+                        shaped.unwrap_or(part)
+                    })
                     .collect(),
             )
         }
@@ -144,15 +192,15 @@ pub fn coerce(value: &Value, like: &Value) -> Value {
             if quantity(s).is_some_and(|y| (x - y).abs() < f64::EPSILON) {
                 like.clone()
             } else {
-                value.clone()
+                return Borrowed(value);
             }
         }
         (Value::Array(items), Value::Array(like_items)) => {
-            let first = like_items.first().cloned().unwrap_or(Value::Null);
-            Value::Array(items.iter().map(|i| coerce(i, &first)).collect())
+            let first = like_items.first().unwrap_or(&Value::Null);
+            Value::Array(items.iter().map(|i| coerce(i, first)).collect())
         }
-        _ => value.clone(),
-    }
+        _ => return Borrowed(value),
+    })
 }
 
 fn normalise(n: serde_json::Number) -> serde_json::Number {
@@ -165,20 +213,29 @@ fn normalise(n: serde_json::Number) -> serde_json::Number {
 
 /// `yes`/`no`, `on`/`off`, `true`/`false`, `1`/`0` (case-insensitive).
 pub fn boolean(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "yes" | "on" | "true" | "1" => Some(true),
-        "no" | "off" | "false" | "0" => Some(false),
-        _ => None,
+    let s = s.trim();
+    let is = |word: &str| s.eq_ignore_ascii_case(word);
+    if is("yes") || is("on") || is("true") || s == "1" {
+        Some(true)
+    } else if is("no") || is("off") || is("false") || s == "0" {
+        Some(false)
+    } else {
+        None
     }
 }
 
 /// The spelling family of `like` (`yes`/`no`, `on`/`off`, `true`/`false`) for `value`.
 fn yes_like(like: &str, value: bool) -> String {
-    let pair = match like.trim().to_ascii_lowercase().as_str() {
-        "on" | "off" => ("on", "off"),
-        "true" | "false" => ("true", "false"),
-        "1" | "0" => ("1", "0"),
-        _ => ("yes", "no"),
+    let like = like.trim();
+    let is = |word: &str| like.eq_ignore_ascii_case(word);
+    let pair = if is("on") || is("off") {
+        ("on", "off")
+    } else if is("true") || is("false") {
+        ("true", "false")
+    } else if like == "1" || like == "0" {
+        ("1", "0")
+    } else {
+        ("yes", "no")
     };
     (if value { pair.0 } else { pair.1 }).to_owned()
 }

@@ -39,6 +39,17 @@ pub fn check(
     rendered: &[RenderedFile],
     envs: &[String],
 ) -> Result<Vec<Finding>, FsError> {
+    check_same(repo, rendered, envs).map(|(findings, _)| findings)
+}
+
+/// [`check`], and for each rendered file (same order) whether its checked-in copy is a
+/// regular file inside the output directory with exactly the rendered bytes: its text is
+/// then the rendered text, and later stages (conformance) need not read it again.
+pub fn check_same(
+    repo: &mut Repository,
+    rendered: &[RenderedFile],
+    envs: &[String],
+) -> Result<(Vec<Finding>, Vec<bool>), FsError> {
     let root = repo.root.clone();
     // One walk per environment (not following links) finds every checked-in file: regular
     // files seen this way are inside the output directory by construction, so only files
@@ -60,9 +71,12 @@ pub fn check(
         .map(|file| compare(&root, file, regular.contains(file.path.as_str())))
         .collect();
     let mut findings = Vec::new();
+    let mut same = Vec::with_capacity(rendered.len());
     for (file, outcome) in rendered.iter().zip(outcomes) {
         let baseline = repo.baseline(&file.baseline).map(|b| b.file);
-        match outcome? {
+        let outcome = outcome?;
+        same.push(matches!(outcome, Outcome::Same));
+        match outcome {
             Outcome::Same => {}
             Outcome::Missing => {
                 let location = baseline.map_or_else(
@@ -154,7 +168,7 @@ pub fn check(
             }
         }
     }
-    Ok(findings)
+    Ok((findings, same))
 }
 
 fn drift_finding(

@@ -26,7 +26,7 @@ use super::{Format, Found, Input, Parsed, Problem, Reader, Site};
 use crate::source::yaml;
 
 /// A structured syntax.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Syntax {
     Yaml,
     Json,
@@ -180,12 +180,12 @@ impl Format for Structured {
         let Some(data) = parsed.data.downcast_ref::<Data>() else {
             return Vec::new();
         };
-        let alternatives = pointer::compile(key, self.0);
+        let alternatives = pointer::compiled(key, self.0);
         let fold = self.0 == Syntax::Ini;
         let text = parsed.files.first().map_or("", |(_, t)| t.as_str());
         let mut out = Vec::new();
         for document in &data.documents {
-            for alternative in &alternatives {
+            for alternative in alternatives.iter() {
                 let hits = pointer::evaluate(document, alternative, fold, text);
                 if !hits.is_empty() {
                     out.extend(hits);

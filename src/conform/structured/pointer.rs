@@ -1,6 +1,10 @@
 //! Keys of the structured formats: parsing (`a | b` alternatives, `{x,y}` expansion, JSON
 //! Pointer segments with `*` wildcards) and evaluation over a [`Document`].
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::conform::{Found, Observed, Site};
 
 use super::{Document, Kind, Node, Syntax, ini};
@@ -20,6 +24,34 @@ pub(super) struct Segment {
 
 /// Pointers looked up together (the expansions of one alternative).
 pub(super) type Alternative = Vec<Vec<Segment>>;
+
+/// Most compiled keys kept per thread (a repository has as many as its settings).
+const MAX_CACHED: usize = 4096;
+
+/// Compiled keys by syntax and key.
+type Compiled = HashMap<Syntax, HashMap<String, Rc<Vec<Alternative>>>>;
+
+thread_local! {
+    /// Every file a baseline targets looks up the same keys: compile each once per thread.
+    static COMPILED: RefCell<Compiled> = RefCell::new(HashMap::new());
+}
+
+/// [`compile`], remembered per thread.
+pub(super) fn compiled(key: &str, syntax: Syntax) -> Rc<Vec<Alternative>> {
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let keys = cache.entry(syntax).or_default();
+        if let Some(found) = keys.get(key) {
+            return Rc::clone(found);
+        }
+        if keys.len() >= MAX_CACHED {
+            keys.clear();
+        }
+        let alternatives = Rc::new(compile(key, syntax));
+        keys.insert(key.to_owned(), Rc::clone(&alternatives));
+        alternatives
+    })
+}
 
 /// The alternatives of `key`, in order.
 pub(super) fn compile(key: &str, syntax: Syntax) -> Vec<Alternative> {
@@ -106,6 +138,10 @@ pub(super) fn evaluate(
     };
     for pointer in alternative {
         walk.step(&document.root, pointer, 0, &mut Vec::new(), None);
+    }
+    if walk.out.len() <= 1 {
+        // Nothing to deduplicate (the common case: one pointer, no wildcard).
+        return walk.out.into_iter().map(|(_, f)| f).collect();
     }
     // An item one expansion found a value under is not missing what another looked for
     // (`/volumes/*/{hostPath,nfs}`); each site is reported once.
