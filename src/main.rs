@@ -6,6 +6,11 @@ use clap::Parser;
 use hardline::ExitStatus;
 use hardline::cli::Cli;
 
+// Parsing thousands of config files is allocation-heavy; mimalloc's thread-local free lists
+// cut glibc malloc's share of a large `check` (about a sixth of its instructions).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
