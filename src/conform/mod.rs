@@ -55,6 +55,9 @@ pub trait Reader: Sync {
     fn read(&self, path: &str) -> Result<String, String>;
     /// Repo-relative files matching a repo-relative glob (`*`, `?`, `[...]`, `**`), sorted.
     fn glob(&self, pattern: &str) -> Vec<String>;
+    /// Whether anything exists at `path` (looked up, never read). Formats whose daemon
+    /// silently skips a missing include ask this first.
+    fn exists(&self, path: &str) -> bool;
 }
 
 /// A byte span in one of the files of a [`Parsed`] config.
@@ -508,11 +511,24 @@ fn lower_first(text: &str) -> String {
 }
 
 /// The repository as seen by formats: bounded, confined, UTF-8 only.
-struct RepoReader {
+pub struct RepoReader {
     root: std::path::PathBuf,
 }
 
+impl RepoReader {
+    /// A reader confined to `root`.
+    pub fn new(root: std::path::PathBuf) -> RepoReader {
+        RepoReader { root }
+    }
+}
+
 impl Reader for RepoReader {
+    fn exists(&self, path: &str) -> bool {
+        // A path that is not plainly relative, or a symlink wherever it points, "exists":
+        // reading it then reports the escape instead of skipping it silently.
+        fs::check_relative(path).is_err() || self.root.join(path).symlink_metadata().is_ok()
+    }
+
     fn read(&self, path: &str) -> Result<String, String> {
         let full =
             fs::confine(&self.root, path).map_err(|p| format!("`{path}` {}", p.describe()))?;
@@ -569,5 +585,54 @@ impl Reader for RepoReader {
             }
         }
         out
+    }
+}
+
+/// An in-memory repository for the formats' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::collections::BTreeMap;
+
+    use super::Reader;
+
+    /// Files in memory, standing for the repository.
+    pub(crate) struct MemoryReader(pub(crate) BTreeMap<String, String>);
+
+    impl MemoryReader {
+        /// From `(path, text)` pairs.
+        pub(crate) fn of(files: &[(&str, &str)]) -> MemoryReader {
+            MemoryReader(
+                files
+                    .iter()
+                    .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+                    .collect(),
+            )
+        }
+    }
+
+    impl Reader for MemoryReader {
+        fn read(&self, path: &str) -> Result<String, String> {
+            self.0
+                .get(path)
+                .cloned()
+                .ok_or_else(|| format!("`{path}` does not exist"))
+        }
+
+        fn glob(&self, pattern: &str) -> Vec<String> {
+            let matcher = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .unwrap()
+                .compile_matcher();
+            self.0
+                .keys()
+                .filter(|k| matcher.is_match(k.as_str()))
+                .cloned()
+                .collect()
+        }
+
+        fn exists(&self, path: &str) -> bool {
+            self.0.contains_key(path)
+        }
     }
 }

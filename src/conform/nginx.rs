@@ -936,41 +936,12 @@ impl Format for Nginx {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
-
-    /// Files in memory.
-    struct Files(BTreeMap<String, String>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .cloned()
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-        fn glob(&self, pattern: &str) -> Vec<String> {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .unwrap()
-                .compile_matcher();
-            self.0
-                .keys()
-                .filter(|k| glob.is_match(k.as_str()))
-                .cloned()
-                .collect()
-        }
-    }
+    use crate::conform::testing::MemoryReader as Files;
 
     fn parse_with(text: &str, files: &[(&str, &str)], sysroot: &str) -> Parsed {
-        let reader = Files(
-            files
-                .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-        );
+        let reader = Files::of(files);
         Nginx.parse(
             &Input {
                 path: "etc/nginx/nginx.conf",
@@ -1142,12 +1113,7 @@ mod tests {
             ),
             ("deploy/etc/nginx/mime.types", "types { text/html html; }\n"),
         ];
-        let reader = Files(
-            files
-                .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-        );
+        let reader = Files::of(&files);
         let p = Nginx.parse(
             &Input {
                 path: "deploy/etc/nginx/nginx.conf",
@@ -1252,12 +1218,7 @@ mod tests {
             "srv/etc/nginx/snippets/h.conf",
             "add_header X-Frame-Options DENY;\n",
         )];
-        let reader = Files(
-            files
-                .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-        );
+        let reader = Files::of(&files);
         let p = Nginx.parse(
             &Input {
                 path: "srv/etc/nginx/sites-enabled/app",

@@ -962,42 +962,12 @@ impl Format for PgHba {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
-
-    /// An in-memory repository.
-    struct Files(BTreeMap<String, String>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .cloned()
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-
-        fn glob(&self, pattern: &str) -> Vec<String> {
-            let matcher = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .unwrap()
-                .compile_matcher();
-            self.0
-                .keys()
-                .filter(|p| matcher.is_match(p.as_str()))
-                .cloned()
-                .collect()
-        }
-    }
+    use crate::conform::testing::MemoryReader as Files;
 
     fn repo(files: &[(&str, &str)]) -> Files {
-        Files(
-            files
-                .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-        )
+        Files::of(files)
     }
 
     fn parse(format: &dyn Format, files: &Files, path: &str, sysroot: &str) -> Parsed {

@@ -1221,13 +1221,15 @@ impl Parser<'_> {
                     );
                     return;
                 }
+                // sshd skips an include that matches nothing.
+                if literal && !self.reader.exists(&path) {
+                    continue;
+                }
                 match self.reader.read(&path) {
                     Ok(text) => {
                         self.files.push((path, text));
                         self.files.len() - 1
                     }
-                    // sshd skips an include that matches nothing.
-                    Err(e) if literal && e.contains("(os error 2)") => continue,
                     Err(e) => {
                         self.problem(site, format!("cannot include `{path}`: {e}"));
                         continue;
@@ -1427,39 +1429,10 @@ impl Format for Sshd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    /// Files in memory, standing for the repository.
-    struct Files(BTreeMap<String, String>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0.get(path).cloned().ok_or_else(|| {
-                format!("cannot read `{path}`: No such file or directory (os error 2)")
-            })
-        }
-
-        fn glob(&self, pattern: &str) -> Vec<String> {
-            let matcher = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .unwrap()
-                .compile_matcher();
-            self.0
-                .keys()
-                .filter(|k| matcher.is_match(k.as_str()))
-                .cloned()
-                .collect()
-        }
-    }
+    use crate::conform::testing::MemoryReader as Files;
 
     fn parse_with(text: &str, files: &[(&str, &str)]) -> Parsed {
-        let reader = Files(
-            files
-                .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-        );
+        let reader = Files::of(files);
         Sshd.parse(
             &Input {
                 path: "root/etc/ssh/sshd_config",

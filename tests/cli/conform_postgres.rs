@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 
 use hardline::conform::postgresql::{PgHba, Postgresql};
 use hardline::conform::value::{boolean, quantity};
-use hardline::conform::{Format, Found, Input, Parsed, Reader};
+use hardline::conform::{Format, Found, Input, Parsed, Reader, RepoReader};
 
 use super::*;
 
@@ -676,43 +676,9 @@ fn require_server() {
     assert!(user.status.success(), "no `postgres` account; {HINT}");
 }
 
-/// Reads files under a directory, for the library's parser.
-struct Dir(PathBuf);
-
-impl Reader for Dir {
-    fn read(&self, path: &str) -> Result<String, String> {
-        std::fs::read_to_string(self.0.join(path)).map_err(|e| format!("`{path}`: {e}"))
-    }
-
-    fn glob(&self, pattern: &str) -> Vec<String> {
-        let matcher = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .expect("glob")
-            .compile_matcher();
-        let mut out = Vec::new();
-        let mut stack = vec![self.0.clone()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if let Ok(rel) = path.strip_prefix(&self.0) {
-                    let rel = rel.to_string_lossy().into_owned();
-                    if matcher.is_match(&rel) {
-                        out.push(rel);
-                    }
-                }
-            }
-        }
-        out.sort();
-        out
-    }
-}
-
 /// What hardline's parser makes of `dir/file`.
 fn hardline_parse(format: &dyn Format, dir: &Path, file: &str) -> Parsed {
-    let reader = Dir(dir.to_path_buf());
+    let reader = RepoReader::new(dir.to_path_buf());
     let text = reader.read(file).expect("read config");
     let parsed = format.parse(
         &Input {

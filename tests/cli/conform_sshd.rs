@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hardline::conform::sshd::Sshd;
-use hardline::conform::{Format, Found, Input, Parsed, Reader};
+use hardline::conform::{Format, Found, Input, Parsed, RepoReader};
 use serde_json::Value;
 
 use super::*;
@@ -135,34 +135,6 @@ fn copy_for_sshd(from: &Path, to: &Path) {
 // ---------------------------------------------------------------------------------------
 // The format, through the library (the engine's reader replaced by a directory reader).
 
-/// Reads files under a directory, like the engine's repository reader.
-struct DirReader(PathBuf);
-
-impl Reader for DirReader {
-    fn read(&self, path: &str) -> Result<String, String> {
-        std::fs::read_to_string(self.0.join(path)).map_err(|e| format!("cannot read `{path}`: {e}"))
-    }
-
-    fn glob(&self, pattern: &str) -> Vec<String> {
-        let matcher = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .expect("glob")
-            .compile_matcher();
-        let mut out: Vec<String> = walkdir::WalkDir::new(&self.0)
-            .into_iter()
-            .flatten()
-            .filter(|e| e.file_type().is_file())
-            .filter_map(|e| {
-                let rel = e.path().strip_prefix(&self.0).ok()?.to_str()?.to_owned();
-                matcher.is_match(&rel).then_some(rel)
-            })
-            .collect();
-        out.sort();
-        out
-    }
-}
-
 /// Parses `<root>/<path>` with `root` as the sysroot.
 fn parse(root: &Path, path: &str) -> Parsed {
     let text = std::fs::read_to_string(root.join(path)).expect("read config");
@@ -172,7 +144,7 @@ fn parse(root: &Path, path: &str) -> Parsed {
             text: &text,
             sysroot: "",
         },
-        &DirReader(root.to_path_buf()),
+        &RepoReader::new(root.to_path_buf()),
     )
 }
 

@@ -9,6 +9,9 @@ impl Reader for NoReader {
     fn glob(&self, _pattern: &str) -> Vec<String> {
         Vec::new()
     }
+    fn exists(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 fn parse(format: &Structured, text: &str) -> Parsed {
