@@ -276,15 +276,8 @@ pub fn quantity(s: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::resolve::constraint::test_setting as setting;
     use serde_json::json;
-
-    fn setting(extra: Value) -> Setting {
-        let mut base = json!({"value": null});
-        if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
-            b.extend(e);
-        }
-        serde_json::from_value(base).unwrap()
-    }
 
     #[test]
     fn values_compare_semantically() {

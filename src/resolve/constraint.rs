@@ -179,18 +179,21 @@ pub fn violations(setting: &Setting, value: &Value, patterns: &Patterns) -> Vec<
     out
 }
 
+/// A setting with no value and the given fields, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_setting(extra: Value) -> Setting {
+    let mut base = serde_json::json!({"value": null});
+    if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
+        b.extend(e);
+    }
+    serde_json::from_value(base).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_setting as setting;
     use super::*;
     use serde_json::json;
-
-    fn setting(extra: Value) -> Setting {
-        let mut base = json!({"value": null});
-        if let (Value::Object(b), Value::Object(e)) = (&mut base, extra) {
-            b.extend(e);
-        }
-        serde_json::from_value(base).unwrap()
-    }
 
     #[test]
     fn bounds_lists_and_patterns() {
