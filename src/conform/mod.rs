@@ -126,6 +126,11 @@ pub trait Format: Sync {
     /// wins, scopes): the value in force globally first, then narrower scopes. Empty when
     /// the key is not set anywhere.
     fn lookup(&self, parsed: &Parsed, key: &str) -> Vec<Found>;
+    /// Whether settings absent from this parse are reported against this file. A format
+    /// whose files act together (sysctl's boot-time set) reports absence once, at one file.
+    fn reports_absence(&self, _parsed: &Parsed) -> bool {
+        true
+    }
     /// Where a missing setting belongs, for the help text.
     fn placement(&self, key: &str) -> String {
         format!("add `{key}` to the file")
@@ -373,7 +378,7 @@ fn check_target(
             expected,
             &found,
             patterns,
-            !parsed.problems.is_empty(),
+            !parsed.problems.is_empty() || !target.format.reports_absence(&parsed),
         ) {
             out.push(problem);
         }

@@ -65,13 +65,15 @@ fn a_missing_setting_is_reported_at_the_file_unless_the_builtin_conforms() {
 }
 
 #[test]
-fn glob_paths_are_checked_and_parse_errors_located() {
+fn glob_paths_are_checked_as_one_boot_time_set() {
     let repo = sysctl_repo(
         "net.ipv4.ip_forward = 0\nkernel.kptr_restrict = 2\nkernel.randomize_va_space = 2\n",
     );
+    // sysctl --system applies drop-ins in name order and /etc/sysctl.conf last: the drop-in's
+    // ip_forward=1 is overridden (no finding), its suid_dumpable=1 is not.
     repo.write(
         "etc/sysctl.d/99-local.conf",
-        "kernel.kptr_restrict = 2\nthis line is broken\nnet.ipv4.ip_forward=1\n",
+        "kernel.kptr_restrict = 2\nthis line is broken\nnet.ipv4.ip_forward=1\nfs.suid_dumpable = 1\n",
     );
     let findings = repo.run(&["conform", "--format", "json"]).findings();
     let summary: Vec<(String, u64, String)> = findings
@@ -81,8 +83,6 @@ fn glob_paths_are_checked_and_parse_errors_located() {
     assert_eq!(
         summary,
         [
-            // The broken line suppresses "not set" findings for this file (they would
-            // only repeat the invalid-config one); what the file does set is still checked.
             (
                 "etc/sysctl.d/99-local.conf".into(),
                 2,
@@ -90,11 +90,22 @@ fn glob_paths_are_checked_and_parse_errors_located() {
             ),
             (
                 "etc/sysctl.d/99-local.conf".into(),
-                3,
+                4,
                 "nonconformity".into()
             ),
         ]
     );
+    // A drop-in sorting after another wins over it.
+    repo.write("etc/sysctl.conf", "kernel.randomize_va_space = 2\n");
+    repo.write(
+        "etc/sysctl.d/10-base.conf",
+        "net.ipv4.ip_forward = 0\nkernel.kptr_restrict = 2\n",
+    );
+    repo.write("etc/sysctl.d/99-local.conf", "net.ipv4.ip_forward = 1\n");
+    let findings = repo.run(&["conform", "--format", "json"]).findings();
+    let f = one(&findings, "nonconformity");
+    assert_eq!(at(f), ("etc/sysctl.d/99-local.conf".into(), 1, 1));
+    assert_eq!(f["setting"], "sysctl.net.ipv4.ip_forward");
 }
 
 #[test]
