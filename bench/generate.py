@@ -43,7 +43,10 @@ FAMILIES = [
     # (family, format, target template, comment prefix)
     ("sshd", "sshd", "etc/ssh/sshd_config.d/{name}.conf", "#"),
     ("nginx", "nginx", "etc/nginx/conf.d/{name}.conf", "#"),
-    ("sysctl", "sysctl", "etc/sysctl.d/60-{name}.conf", "#"),
+    # Three baselines share the sysctl key catalogue (a real host has one sysctl baseline):
+    # each renders outside /etc/sysctl.d proper, so they do not form one boot-time set whose
+    # later files override the earlier ones' keys.
+    ("sysctl", "sysctl", "etc/sysctl.d/{name}/60-hardening.conf", "#"),
     ("dockerd", "json", "etc/docker/{name}.json", None),
     ("postgresql", "postgresql", "etc/postgresql/16/main/conf.d/{name}.conf", "#"),
     ("auditd", "ini", "etc/audit/{name}.conf", ";"),
