@@ -154,10 +154,8 @@ fn coerce_cow<'a>(value: &'a Value, like: &Value) -> std::borrow::Cow<'a, Value>
         }),
         (Value::String(s), Value::String(t)) => match (boolean(s), boolean(t)) {
             (Some(x), Some(_)) => Value::String(yes_like(t, x)),
-            _ => match (quantity(s), quantity(t)) {
-                (Some(x), Some(y))
-                    if (has_unit(s) || has_unit(t)) && (x - y).abs() < f64::EPSILON =>
-                {
+            _ => match quantities(s, t) {
+                Some((x, y)) if (has_unit(s) || has_unit(t)) && (x - y).abs() < f64::EPSILON => {
                     like.clone()
                 }
                 _ => return Borrowed(value),
@@ -247,6 +245,30 @@ fn has_unit(s: &str) -> bool {
         .is_some_and(|c| c.is_ascii_alphabetic())
 }
 
+/// Two quantities read together: a bare `m` is minutes (as sshd reads it) unless the
+/// other side is a size (nginx writes `1m` for one megabyte: `1m` = `1024k`).
+fn quantities(a: &str, b: &str) -> Option<(f64, f64)> {
+    let unit = |s: &str| {
+        s.trim()
+            .trim_start_matches(|c: char| c.is_ascii_digit() || ".+-".contains(c))
+            .to_owned()
+    };
+    let is_size = |u: &str| {
+        matches!(
+            u,
+            "B" | "k" | "K" | "kB" | "KB" | "M" | "MB" | "G" | "GB" | "T" | "TB"
+        )
+    };
+    let size_m = |s: &str, other: &str| {
+        (unit(s) == "m" && is_size(&unit(other)))
+            .then(|| quantity(s.trim().trim_end_matches('m')).map(|n| n * 1024.0))
+            .flatten()
+    };
+    let x = size_m(a, b).or_else(|| quantity(a))?;
+    let y = size_m(b, a).or_else(|| quantity(b))?;
+    Some((x, y))
+}
+
 /// A number with an optional unit, in base units: time in seconds (`us`, `ms`, `s`, `min`,
 /// `h`, `d`, and sshd's `m`/`w`), sizes in kilobytes (`B`, `kB`, `MB`, `GB`, `TB`, `k`/`K`, `M`, `G`).
 pub fn quantity(s: &str) -> Option<f64> {
@@ -288,6 +310,9 @@ mod tests {
         assert!(conforms(&plain, &json!(30), &json!("30s"), &p).is_empty());
         assert!(conforms(&plain, &json!("1min"), &json!("60s"), &p).is_empty());
         assert!(conforms(&plain, &json!("64MB"), &json!("65536kB"), &p).is_empty());
+        assert!(conforms(&plain, &json!("1m"), &json!("1024k"), &p).is_empty());
+        assert!(conforms(&plain, &json!("1m"), &json!("60s"), &p).is_empty());
+        assert_eq!(conforms(&plain, &json!("1m"), &json!("1k"), &p).len(), 1);
         assert!(conforms(&plain, &json!("1ms"), &json!("1000us"), &p).is_empty());
         assert_eq!(
             conforms(&plain, &json!("no"), &json!("yes"), &p),
