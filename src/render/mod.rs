@@ -15,6 +15,7 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value as JValue, cont
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Location, RuleId, Severity};
+use crate::model::RenderSpec;
 use crate::repo::Repository;
 use crate::resolve::Resolved;
 
@@ -78,20 +79,16 @@ pub fn render_all(
     only: Option<&[String]>,
 ) -> (Vec<RenderedFile>, Vec<Finding>) {
     let engine = engine(repo);
-    let jobs: Vec<&Resolved> = resolved
+    let jobs: Vec<(&Resolved, &RenderSpec)> = resolved
         .iter()
-        .filter(|r| {
+        .filter_map(|r| {
             let env = &repo.environments[r.environment];
             let baseline = &repo.baselines[r.baseline];
-            baseline.render.is_some()
-                && env.renders(baseline.name())
-                && repo.templates.contains_key(
-                    &baseline
-                        .render
-                        .as_ref()
-                        .map_or(String::new(), |s| s.template.clone()),
-                )
-                && only.is_none_or(|names| names.iter().any(|n| n == env.name()))
+            let spec = baseline.render.as_ref()?;
+            (env.renders(baseline.name())
+                && repo.templates.contains_key(&spec.template)
+                && only.is_none_or(|names| names.iter().any(|n| n == env.name())))
+            .then_some((r, spec))
         })
         .collect();
     let defaults: Vec<Defaults> = repo
@@ -108,7 +105,7 @@ pub fn render_all(
         .collect();
     let results: Vec<Result<RenderedFile, Box<Finding>>> = jobs
         .par_iter()
-        .map(|job| render_one(repo, &engine, &defaults, job))
+        .map(|(job, spec)| render_one(repo, &engine, &defaults, job, spec))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut findings = Vec::new();
@@ -126,12 +123,10 @@ fn render_one(
     engine: &Environment<'static>,
     defaults: &[Defaults],
     job: &Resolved,
+    spec: &RenderSpec,
 ) -> Result<RenderedFile, Box<Finding>> {
     let env = &repo.environments[job.environment];
     let baseline = &repo.baselines[job.baseline];
-    let Some(spec) = baseline.render.as_ref() else {
-        unreachable_render()
-    };
     let ctx = context! {
         settings => JValue::from_object(SettingsObject {
             defaults: Arc::clone(&defaults[job.baseline]),
@@ -166,12 +161,6 @@ fn render_one(
             template_finding(repo, &spec.template, &err, out.overflowed).in_env(env.name()),
         )),
     }
-}
-
-#[allow(clippy::panic)]
-fn unreachable_render() -> ! {
-    // `render_all` only schedules baselines that have a `render` section.
-    panic!("render job without a render section")
 }
 
 /// Turns a minijinja error into a finding located in the template that failed.
