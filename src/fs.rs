@@ -89,6 +89,18 @@ pub fn check_relative(rel: &str) -> Result<(), PathProblem> {
     Ok(())
 }
 
+/// `path` below `base` as a `/`-separated string (`None` when it is not below `base`): the
+/// one spelling of relative paths in findings and lookups, whatever the platform.
+pub fn slash_relative(path: &Path, base: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).ok()?;
+    Some(
+        rel.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
 /// Joins `rel` to `root` after checking it is relative and that no existing part of it is
 /// a symlink leading outside `root`.
 pub fn confine(root: &Path, rel: &str) -> Result<PathBuf, PathProblem> {

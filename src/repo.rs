@@ -264,14 +264,9 @@ impl Repository {
             if entry.file_type().is_dir() {
                 continue;
             }
-            let Ok(rel) = entry.path().strip_prefix(&base) else {
+            let Some(name) = fs::slash_relative(entry.path(), &base) else {
                 continue;
             };
-            let name = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
             let repo_rel = format!("{dir}/{name}");
             if entry.file_type().is_symlink() {
                 let inside = entry

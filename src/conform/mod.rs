@@ -577,14 +577,9 @@ impl Reader for RepoReader {
             if !entry.file_type().is_file() {
                 continue;
             }
-            let Ok(rel) = entry.path().strip_prefix(&self.root) else {
+            let Some(rel) = fs::slash_relative(entry.path(), &self.root) else {
                 continue;
             };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
             if matcher.is_match(Path::new(&rel)) {
                 out.push(rel);
             }

@@ -260,14 +260,9 @@ fn walk(root: &Path, environment: &str, output: &str) -> Result<Walk, FsError> {
             if kind.is_dir() {
                 continue;
             }
-            let Ok(rel) = entry.path().strip_prefix(&dir) else {
+            let Some(rel) = fs::slash_relative(entry.path(), &dir) else {
                 continue;
             };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
             files.push((format!("{output}/{rel}"), kind.is_file()));
         }
     }
