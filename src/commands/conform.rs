@@ -18,11 +18,6 @@ pub fn run(ctx: &Context, root: &Path, args: &EnvArgs) -> Result<ExitStatus> {
         &analysis.patterns,
     );
     let mut findings = analysis.findings;
-    findings.retain(|f| {
-        f.environment
-            .as_ref()
-            .is_none_or(|e| analysis.envs.contains(e))
-    });
     findings.extend(found);
     conclude(ctx, &analysis.repo, findings, false)
 }

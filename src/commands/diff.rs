@@ -12,14 +12,7 @@ use crate::cli::EnvArgs;
 pub fn run(ctx: &Context, root: &Path, args: &EnvArgs) -> Result<ExitStatus> {
     let mut analysis = analyse(root, &args.envs)?;
     let drift = crate::drift::check(&mut analysis.repo, &analysis.rendered, &analysis.envs)?;
-    // Validation problems outside the selected environments are `validate`'s business; keep
-    // those that block rendering here.
     let mut findings = analysis.findings;
-    findings.retain(|f| {
-        f.environment
-            .as_ref()
-            .is_none_or(|e| analysis.envs.contains(e))
-    });
     findings.extend(drift);
     conclude(ctx, &analysis.repo, findings, false)
 }

@@ -70,7 +70,8 @@ pub struct Analysis {
 }
 
 /// Loads `root` and runs validation, resolution and rendering for the environments in
-/// `only` (all when empty). An unknown environment name is an error.
+/// `only` (all when empty), keeping findings of those environments and of none. An unknown
+/// environment name is an error.
 pub fn analyse(root: &Path, only: &[String]) -> Result<Analysis> {
     let (repo, mut findings) = Repository::load(root)?;
     for name in only {
@@ -97,12 +98,14 @@ pub fn analyse(root: &Path, only: &[String]) -> Result<Analysis> {
     let selected: Option<&[String]> = (!only.is_empty()).then_some(only);
     let (rendered, render_findings) = crate::render::render_all(&repo, &resolved, selected);
     findings.extend(render_findings);
-    let envs = repo
+    let envs: Vec<String> = repo
         .environments
         .iter()
         .map(|e| e.name().to_owned())
         .filter(|n| only.is_empty() || only.contains(n))
         .collect();
+    // Problems of environments not selected are for a run that selects them (or `validate`).
+    findings.retain(|f| f.environment.as_ref().is_none_or(|e| envs.contains(e)));
     Ok(Analysis {
         repo,
         findings,

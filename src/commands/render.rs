@@ -29,11 +29,6 @@ pub fn run(ctx: &Context, root: &Path, args: &RenderArgs) -> Result<ExitStatus> 
     let analysis = analyse(root, &args.env.envs)?;
     let repo = &analysis.repo;
     let mut findings = analysis.findings;
-    findings.retain(|f| {
-        f.environment
-            .as_ref()
-            .is_none_or(|e| analysis.envs.contains(e))
-    });
     waiver::apply(repo, &mut findings, ctx.today, false);
     let findings = finding::finish(findings);
     let verdict = verdict(ctx, repo, &findings);

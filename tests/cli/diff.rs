@@ -97,3 +97,18 @@ fn render_write_repairs_drift() {
     assert_eq!(run.stdout, "wrote 1 file in place, 1 unchanged\n");
     repo.run(&["diff"]).assert_code(0);
 }
+
+#[test]
+fn problems_of_other_environments_stay_out_of_a_selected_run() {
+    let repo = Repo::scaffold();
+    repo.edit(
+        "environments/prod.yaml",
+        "MaxSessions: 4",
+        "MaxSessions: 40",
+    );
+    repo.run(&["diff", "--env", "dev"]).assert_code(0);
+    let findings = repo
+        .run(&["diff", "--env", "prod", "--format", "json"])
+        .findings();
+    assert_eq!(one(&findings, "out-of-bounds")["environment"], "prod");
+}
