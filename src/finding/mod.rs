@@ -60,6 +60,69 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Where a finding stands in pull-request mode (`check --base REV`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Introduced by the change: on the head side only.
+    New,
+    /// On both sides.
+    Existing,
+    /// Removed by the change: on the base side only (never fails a run).
+    Fixed,
+}
+
+impl Status {
+    /// Every status, in report order.
+    pub const ALL: [Status; 3] = [Status::New, Status::Existing, Status::Fixed];
+
+    /// The lower-case name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Existing => "existing",
+            Status::Fixed => "fixed",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The component a finding is about (audit findings).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ComponentRef {
+    /// OSV ecosystem name (`crates.io`, `npm`, `PyPI`, `Go`, `Debian`, …).
+    pub ecosystem: String,
+    /// Package name as the ecosystem spells it.
+    pub name: String,
+    /// Version, when the declaration pins one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Package URL.
+    pub purl: String,
+}
+
+/// The advisory a finding is about (vulnerability findings).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AdvisoryRef {
+    /// The advisory's OSV id.
+    pub id: String,
+    /// Other ids of the same vulnerability (CVE, GHSA, …), sorted.
+    pub aliases: Vec<String>,
+    /// Versions that fix it, lowest first.
+    pub fixed: Vec<String>,
+    /// When it was published, YYYY-MM-DD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    /// The patch deadline, YYYY-MM-DD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+}
+
 macro_rules! rules {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal : $desc:literal, )*) => {
         /// A stable rule id: what kind of problem a finding reports.
@@ -109,6 +172,15 @@ rules! {
     WaiverIncomplete = "waiver-incomplete": "a waiver lacks an owner, a reason or an expiry date, or its date is invalid",
     WaiverExpired = "waiver-expired": "a waiver's expiry date has passed; it no longer waives anything",
     WaiverUnused = "waiver-unused": "a waiver matches no finding",
+    InvalidLockfile = "invalid-lockfile": "a lockfile, package list or Dockerfile cannot be read: bad syntax, unknown format version, an entry without name or version",
+    UnpinnedComponent = "unpinned-component": "a dependency is declared without an exact version (a range or no version), so what gets deployed cannot be audited",
+    InvalidAdvisory = "invalid-advisory": "an advisory database or one of its records cannot be read: corrupt zip, invalid JSON, a record that violates the OSV schema, a version that does not parse",
+    VulnerableComponent = "vulnerable-component": "a component version is affected by a known vulnerability and its patch deadline has not passed",
+    PatchOverdue = "patch-overdue": "a component is still affected by a vulnerability after its patch deadline (the SLA for its severity)",
+    OutdatedComponent = "outdated-component": "a component version is below the minimum its policy allows",
+    BannedComponent = "banned-component": "a component version is banned by policy",
+    EndOfLife = "end-of-life": "a component's release line is past its end-of-life date",
+    BaselineWeakened = "baseline-weakened": "a change weakens a baseline: a lock removed, a bound widened, a minimum version or patch deadline relaxed, a setting removed",
 }
 
 impl fmt::Display for RuleId {
@@ -191,9 +263,26 @@ pub struct Finding {
     /// The setting key (`baseline.Setting`) the finding is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setting: Option<String>,
+    /// The component an audit finding is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<ComponentRef>,
+    /// The advisory a vulnerability finding is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<AdvisoryRef>,
+    /// Who must review the finding (a baseline's owner).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// New, existing or fixed, in pull-request mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
     /// A unified diff (drift findings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// What identifies the problem when the message does not (it may carry dates or
+    /// versions that change while the problem stays the same): replaces the message in the
+    /// fingerprint.
+    #[serde(skip)]
+    pub key: Option<String>,
 }
 
 impl Finding {
@@ -214,7 +303,12 @@ impl Finding {
             location: None,
             environment: None,
             setting: None,
+            component: None,
+            advisory: None,
+            owner: None,
+            status: None,
             diff: None,
+            key: None,
         }
     }
 
@@ -239,6 +333,34 @@ impl Finding {
         self
     }
 
+    /// Sets the component.
+    #[must_use]
+    pub fn for_component(mut self, component: ComponentRef) -> Finding {
+        self.component = Some(component);
+        self
+    }
+
+    /// Sets the advisory.
+    #[must_use]
+    pub fn for_advisory(mut self, advisory: AdvisoryRef) -> Finding {
+        self.advisory = Some(advisory);
+        self
+    }
+
+    /// Names who must review it.
+    #[must_use]
+    pub fn owned_by(mut self, owner: impl Into<String>) -> Finding {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// Sets the identity used instead of the message in the fingerprint.
+    #[must_use]
+    pub fn keyed(mut self, key: impl Into<String>) -> Finding {
+        self.key = Some(key.into());
+        self
+    }
+
     /// Attaches a unified diff.
     #[must_use]
     pub fn with_diff(mut self, diff: String) -> Finding {
@@ -256,7 +378,7 @@ impl Finding {
             self.location.as_ref().map_or("", |l| l.path.as_str()),
             self.environment.as_deref().unwrap_or(""),
             self.setting.as_deref().unwrap_or(""),
-            &self.message,
+            self.key.as_deref().unwrap_or(&self.message),
         ] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
