@@ -7,6 +7,7 @@
 //! format pulls in: `-r` includes, a sibling `go.sum`).
 
 use std::fmt;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -156,6 +157,91 @@ pub struct Input<'a> {
     pub reader: &'a dyn Reader,
 }
 
+/// A file format the inventory reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// `Cargo.lock`.
+    CargoLock,
+    /// `package-lock.json` or `npm-shrinkwrap.json` (lockfile versions 1, 2 and 3).
+    NpmLock,
+    /// `yarn.lock` (classic v1 and berry).
+    YarnLock,
+    /// `pnpm-lock.yaml` (lockfile versions 5 to 9).
+    PnpmLock,
+    /// `composer.lock`.
+    ComposerLock,
+    /// `Gemfile.lock` / `gems.locked`.
+    GemfileLock,
+    /// `poetry.lock`.
+    PoetryLock,
+    /// `Pipfile.lock`.
+    PipfileLock,
+    /// `requirements*.txt`.
+    Requirements,
+    /// `go.mod` (with the sibling `go.sum` for modules of go 1.16 and older).
+    GoMod,
+    /// dpkg's `var/lib/dpkg/status` (and `status.d/*` of distroless images).
+    DpkgStatus,
+    /// opkg's `usr/lib/opkg/status`.
+    OpkgStatus,
+    /// `Dockerfile` / `Containerfile`: `FROM` image references.
+    Dockerfile,
+}
+
+impl Kind {
+    /// The format a file is, judged by its repo-relative path; `None` for other files.
+    pub fn detect(path: &str) -> Option<Kind> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let parent = path.strip_suffix(name).unwrap_or("").trim_end_matches('/');
+        Some(match name {
+            "Cargo.lock" => Kind::CargoLock,
+            "package-lock.json" | "npm-shrinkwrap.json" => Kind::NpmLock,
+            "yarn.lock" => Kind::YarnLock,
+            "pnpm-lock.yaml" => Kind::PnpmLock,
+            "composer.lock" => Kind::ComposerLock,
+            "Gemfile.lock" | "gems.locked" => Kind::GemfileLock,
+            "poetry.lock" => Kind::PoetryLock,
+            "Pipfile.lock" => Kind::PipfileLock,
+            "go.mod" => Kind::GoMod,
+            "status" if parent.ends_with("dpkg") || parent == "var/lib/dpkg" => Kind::DpkgStatus,
+            "status" if parent.ends_with("opkg") => Kind::OpkgStatus,
+            _ if parent.ends_with("var/lib/dpkg/status.d") && !name.contains('.') => {
+                Kind::DpkgStatus
+            }
+            _ if name.starts_with("requirements")
+                && Path::new(name)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("txt")) =>
+            {
+                Kind::Requirements
+            }
+            _ if name == "Dockerfile"
+                || name == "Containerfile"
+                || name.starts_with("Dockerfile.")
+                || name.ends_with(".Dockerfile")
+                || name.ends_with(".dockerfile") =>
+            {
+                Kind::Dockerfile
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Reads the components `input` declares, as the format `kind`.
+pub fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
+    // Each format's module adds its arm here.
+    let _ = input;
+    Extracted {
+        components: Vec::new(),
+        problems: vec![Problem {
+            line: 1,
+            column: 1,
+            message: format!("hardline cannot read {kind:?} files"),
+        }],
+    }
+}
+
 /// The package URL of a component (<https://github.com/package-url/purl-spec>).
 pub fn purl(ecosystem: Ecosystem, name: &str, version: Option<&str>) -> String {
     let name = match ecosystem {
@@ -219,8 +305,28 @@ fn encode(text: &str, out: &mut String) {
 }
 
 #[cfg(test)]
+mod fixtures;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_detected_by_path() {
+        for (path, kind) in [
+            ("Cargo.lock", Some(Kind::CargoLock)),
+            ("web/npm-shrinkwrap.json", Some(Kind::NpmLock)),
+            ("var/lib/dpkg/status", Some(Kind::DpkgStatus)),
+            ("image/var/lib/dpkg/status.d/base", Some(Kind::DpkgStatus)),
+            ("usr/lib/opkg/status", Some(Kind::OpkgStatus)),
+            ("svc/requirements-dev.txt", Some(Kind::Requirements)),
+            ("images/api/Dockerfile.prod", Some(Kind::Dockerfile)),
+            ("status", None),
+            ("README.md", None),
+        ] {
+            assert_eq!(Kind::detect(path), kind, "{path}");
+        }
+    }
 
     #[test]
     fn purls_follow_the_spec() {

@@ -1,0 +1,134 @@
+//! The peer scanner's lockfile fixtures (`../shared/osv-fixtures`, from osv-scalibr and
+//! osv-scanner) with their expected package lists: every fixture of a folder goes through
+//! [`super::parse`] and the (name, version) sets must agree exactly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::{Input, Kind};
+use crate::conform::RepoReader;
+
+/// `../shared/osv-fixtures/<folder>`.
+pub(super) fn folder(folder: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/osv-fixtures")
+        .join(folder)
+}
+
+/// What one fixture's expected file asks for.
+pub(super) struct Case {
+    /// The fixture file, relative to its folder.
+    pub fixture: String,
+    /// The upstream test's name.
+    pub name: String,
+    /// Non-default test configuration (`None` for the default).
+    pub config: Option<Value>,
+    /// Whether upstream expects the extraction to fail.
+    pub expect_error: bool,
+    /// Expected (name, version) pairs; `None` when upstream asserts no list.
+    pub packages: Option<BTreeSet<(String, String)>>,
+}
+
+/// Every case of every `*.expected.json` under `folder` (recursively), sorted by fixture.
+pub(super) fn cases(folder_name: &str) -> Vec<Case> {
+    let root = folder(folder_name);
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(fixture) = name.strip_suffix(".expected.json") else {
+            continue;
+        };
+        let rel_dir = path.parent().unwrap().strip_prefix(&root).unwrap();
+        let fixture = rel_dir.join(fixture).to_string_lossy().replace('\\', "/");
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        for case in doc["cases"].as_array().unwrap() {
+            let packages = case["packages"].as_array().map(|list| {
+                list.iter()
+                    .map(|p| {
+                        (
+                            p["name"].as_str().unwrap_or_default().to_owned(),
+                            p["version"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            });
+            out.push(Case {
+                fixture: fixture.clone(),
+                name: case["test_name"].as_str().unwrap_or_default().to_owned(),
+                config: case.get("test_config").cloned(),
+                expect_error: case.get("expect_error").is_some_and(|e| !e.is_null()),
+                packages,
+            });
+        }
+    }
+    out
+}
+
+/// Parses one fixture as `kind`, reading included files from the fixture's folder.
+pub(super) fn extract(folder_name: &str, fixture: &str, kind: Kind) -> super::Extracted {
+    let root = folder(folder_name);
+    let text = String::from_utf8_lossy(&std::fs::read(root.join(fixture)).unwrap()).into_owned();
+    let reader = RepoReader::new(root);
+    super::parse(
+        kind,
+        &Input {
+            path: fixture,
+            text: &text,
+            reader: &reader,
+        },
+    )
+}
+
+/// Runs every default-configuration case of `folder_name` through `kind` and asserts
+/// agreement: the same (name, version) set, and a problem wherever upstream expects an
+/// error. Returns how many cases were checked; panics listing every disagreement.
+pub(super) fn check_folder(folder_name: &str, kind: Kind) -> usize {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in cases(folder_name) {
+        if case.config.is_some() {
+            continue;
+        }
+        checked += 1;
+        let extracted = extract(folder_name, &case.fixture, kind);
+        if case.expect_error && extracted.problems.is_empty() {
+            failures.push(format!(
+                "{} ({}): upstream expects an error, no problem reported",
+                case.fixture, case.name
+            ));
+        }
+        if let Some(expected) = &case.packages {
+            if case.expect_error && expected.is_empty() {
+                continue;
+            }
+            let got: BTreeSet<(String, String)> = extracted
+                .components
+                .iter()
+                .map(|c| (c.name.clone(), c.version.clone().unwrap_or_default()))
+                .collect();
+            if &got != expected {
+                let missing: Vec<_> = expected.difference(&got).collect();
+                let extra: Vec<_> = got.difference(expected).collect();
+                failures.push(format!(
+                    "{} ({}): missing {missing:?}, unexpected {extra:?}",
+                    case.fixture, case.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{folder_name}: {} disagreement(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    checked
+}
