@@ -453,6 +453,9 @@ fn default_manifest() -> Manifest {
         paths: crate::model::Paths::default(),
         fail_on: None,
         waivers: Vec::new(),
+        components: crate::model::Components::default(),
+        advisories: None,
+        patch: crate::model::PatchPolicy::default(),
     }
 }
 

@@ -26,6 +26,55 @@ pub struct Manifest {
     /// Repository-wide waivers.
     #[serde(default)]
     pub waivers: Vec<Waiver>,
+    /// Where components are declared and which versions are acceptable.
+    #[serde(default)]
+    pub components: Components,
+    /// The offline OSV advisory database (repo-relative).
+    pub advisories: Option<String>,
+    /// Patch deadlines.
+    #[serde(default)]
+    pub patch: PatchPolicy,
+}
+
+/// `components` of the manifest.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Components {
+    /// Globs of lockfiles, package lists and Dockerfiles.
+    #[serde(default)]
+    pub lockfiles: Vec<String>,
+    /// Version policies.
+    #[serde(default)]
+    pub policy: Vec<ComponentPolicy>,
+    /// Repo-relative path of the end-of-life catalogue.
+    pub end_of_life: Option<String>,
+}
+
+/// One entry of `components.policy`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ComponentPolicy {
+    /// OSV ecosystem; any when absent.
+    pub ecosystem: Option<String>,
+    /// Component name.
+    pub name: String,
+    /// Lowest acceptable version.
+    pub min_version: Option<String>,
+    /// Banned versions or ranges.
+    #[serde(default)]
+    pub banned: Vec<String>,
+    /// Why.
+    pub reason: Option<String>,
+    /// Severity of its findings.
+    pub severity: Option<Severity>,
+}
+
+/// `patch` of the manifest.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PatchPolicy {
+    /// Deadline per severity (`2d`, `1w`).
+    #[serde(default)]
+    pub sla: BTreeMap<Severity, String>,
 }
 
 /// `metadata` of the manifest.
