@@ -160,3 +160,80 @@ fn alpine_versions() {
 fn alpine_versions_generated() {
     check(Scheme::Alpine, "alpine-versions-generated.txt", &[]);
 }
+
+/// Every version the vector files of `scheme` mention, parsed.
+fn versions(scheme: Scheme, files: &[&str]) -> Vec<Version> {
+    let mut out = Vec::new();
+    for file in files {
+        let path = format!(
+            "{}/../shared/osv-fixtures/semver/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            if line.is_empty() || line.starts_with("# ") || line.starts_with("// ") {
+                continue;
+            }
+            for text in line.split(' ').step_by(2) {
+                out.push(Version::parse(scheme, text).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn hash_of(v: &Version) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(v)
+}
+
+/// The order is total and agrees with equality and hashing: sorted, no later version is
+/// smaller than an earlier one (checked on a spread of a few hundred), and neighbours that
+/// compare equal hash alike.
+#[test]
+fn orders_are_total_and_agree_with_hash() {
+    let schemes = [
+        (Scheme::Semver, &["semver-versions.txt"][..]),
+        (
+            Scheme::Pep440,
+            &["pypi-versions.txt", "pypi-versions-generated.txt"],
+        ),
+        (
+            Scheme::Debian,
+            &["debian-versions.txt", "debian-versions-generated.txt"],
+        ),
+        (
+            Scheme::RubyGems,
+            &["rubygems-versions.txt", "rubygems-versions-generated.txt"],
+        ),
+        (
+            Scheme::Packagist,
+            &["packagist-versions.txt", "packagist-versions-generated.txt"],
+        ),
+        (
+            Scheme::Alpine,
+            &["alpine-versions.txt", "alpine-versions-generated.txt"],
+        ),
+    ];
+    for (scheme, files) in schemes {
+        let mut all = versions(scheme, files);
+        all.sort();
+        let mut equal_pairs = 0;
+        for pair in all.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            assert_ne!(a.cmp(b), Ordering::Greater, "{scheme}: {a} > {b}");
+            assert_eq!(b.cmp(a), a.cmp(b).reverse(), "{scheme}: {a} / {b}");
+            if a == b {
+                equal_pairs += 1;
+                assert_eq!(hash_of(a), hash_of(b), "{scheme}: {a} = {b}, hashes differ");
+            }
+        }
+        assert!(equal_pairs > 0, "{scheme}: no equal neighbours to check");
+        let step = (all.len() / 300).max(1);
+        let spread: Vec<&Version> = all.iter().step_by(step).collect();
+        for (i, a) in spread.iter().enumerate() {
+            for b in &spread[i + 1..] {
+                assert_ne!(a.cmp(b), Ordering::Greater, "{scheme}: {a} > {b}");
+            }
+        }
+    }
+}
