@@ -8,10 +8,13 @@
 //! ignored. What is left over after that makes a version older than one without leftovers.
 //!
 //! Read as the reference matcher reads it, leniently: `_suffix` parts are taken from anywhere
-//! in the leftovers, and a leftover that is not `-r` marks the version as malformed. The
-//! reference compares two malformed versions as plain strings, which is not a total order
-//! (against well-formed versions it compares them by their parts); here malformed versions
-//! compare by their parts first and by their text only when those are equal.
+//! in the leftovers, and a leftover that starts with neither `-r` nor `-` marks the version
+//! as malformed. The reference compares two malformed versions as plain strings, which is not
+//! a total order (against well-formed versions it compares them by their parts); here
+//! malformed versions compare by their parts first and by their text only when those are
+//! equal. (The reference also counts a leftover `-` not followed by `r` as malformed, yet its
+//! vectors equate `1-ruff2` and `1--ruff1`; treating it as an ordinary leftover is what lets
+//! one total order satisfy every vector.)
 
 use std::cmp::Ordering;
 
