@@ -4,6 +4,7 @@
 //! [`render`], [`drift`]) → findings ([`finding`]) → [`report`]. The library API is unstable:
 //! it exists for the `hardline` binary and its tests.
 
+pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod conform;
