@@ -51,8 +51,36 @@ pub enum Command {
     Conform(EnvArgs),
     /// Show an effective value, where it was set and the constraint that allowed it.
     Explain(ExplainArgs),
-    /// Validate, render in memory, diff and conform in one run: the CI entry point.
+    /// Validate, render in memory, diff, conform and audit in one run: the CI entry point.
     Check,
+    /// Every component and version, where it is declared (from the manifest's lockfile
+    /// globs, or from PATHs without a manifest).
+    Inventory(InventoryArgs),
+    /// Components against advisories, version policies, end-of-life dates and patch
+    /// deadlines (PATH arguments: no manifest needed).
+    Audit(AuditArgs),
+}
+
+/// `inventory` arguments.
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// Lockfiles, package lists, Dockerfiles, or folders to search for them
+    /// (`.gitignore` respected) [default: the manifest's `components.lockfiles`].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `audit` arguments.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Lockfiles, package lists, Dockerfiles, or folders to search for them
+    /// (`.gitignore` respected) [default: the manifest's `components.lockfiles`].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Offline OSV database: a directory of OSV JSON records and/or osv.dev exports
+    /// (`<Ecosystem>/all.zip`), or one such file [default: the manifest's `advisories`].
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 /// `init` arguments.
@@ -106,10 +134,13 @@ pub struct ExplainArgs {
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Diagnostics with source snippets, for people.
+    /// Diagnostics with source snippets, for people (`table` for `inventory`).
+    #[value(alias = "table")]
     Human,
     /// One JSON object (see the machine-readable output contract).
     Json,
+    /// A CycloneDX 1.5 bill of materials (`inventory` only).
+    Cyclonedx,
 }
 
 /// Colour choice.

@@ -42,6 +42,12 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(8 * 1024 * 1024)
         .build_global();
+    if cli.format == cli::Format::Cyclonedx && !matches!(cli.command, Command::Inventory(_)) {
+        return Err(miette::miette!(
+            help = "use `--format cyclonedx` with `hardline inventory`; findings come as human, json and the report formats",
+            "`--format cyclonedx` is a bill-of-materials format"
+        ));
+    }
     let ctx = commands::Context::new(cli)?;
     let root = cli.dir.as_path();
     match &cli.command {
@@ -59,5 +65,7 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
         Command::Conform(args) => commands::conform::run(&ctx, root, args),
         Command::Explain(args) => commands::explain::run(&ctx, root, args),
         Command::Check => commands::check::run(&ctx, root),
+        Command::Inventory(args) => commands::inventory::run(&ctx, root, args),
+        Command::Audit(args) => commands::audit::run(&ctx, root, args),
     }
 }

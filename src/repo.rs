@@ -141,6 +141,18 @@ impl Repository {
         Ok((repo, findings))
     }
 
+    /// Loads one more YAML document of `kind` (the end-of-life catalogue): its problems
+    /// are findings, and the document is `None` when it cannot be used.
+    pub fn load_extra<T: DeserializeOwned>(
+        &mut self,
+        rel: &str,
+        kind: DocKind,
+        findings: &mut Vec<Finding>,
+    ) -> Result<Option<T>, LoadError> {
+        let loaded = load_doc::<T>(&self.root, rel, kind)?;
+        Ok(self.adopt(loaded, findings).1)
+    }
+
     /// The location of the value at `pointer` in a YAML file.
     pub fn value_location(&self, file: FileId, pointer: &str) -> Location {
         self.locate(file, pointer, false)

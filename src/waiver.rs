@@ -49,6 +49,23 @@ impl Date {
         Date::from_days(i64::try_from(secs / 86_400).unwrap_or(0))
     }
 
+    /// Days since 1970-01-01 (negative before).
+    pub fn days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `n` days later (earlier when negative).
+    #[must_use]
+    pub fn plus_days(self, n: i64) -> Date {
+        Date::from_days(self.days() + n)
+    }
+
     /// The civil date `days` after 1970-01-01 (Howard Hinnant's algorithm).
     #[allow(
         clippy::cast_possible_truncation,
@@ -168,7 +185,13 @@ fn matches(scoped: &Scoped<'_>, finding: &Finding) -> bool {
     }
     let rule_ok = match crate::finding::RuleId::parse(&waiver.rule) {
         Some(rule) => finding.rule == rule,
-        None => finding.setting.as_deref() == Some(waiver.rule.as_str()),
+        None => {
+            finding.setting.as_deref() == Some(waiver.rule.as_str())
+                || finding
+                    .advisory
+                    .as_ref()
+                    .is_some_and(|a| a.id == waiver.rule || a.aliases.contains(&waiver.rule))
+        }
     };
     let setting_ok = waiver
         .setting
@@ -242,5 +265,17 @@ mod tests {
         assert!(Date::parse("2027-01-31") > Date::parse("2026-12-31"));
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_days(20_513).to_string(), "2026-03-01");
+        for text in [
+            "1970-01-01",
+            "2000-02-29",
+            "2026-11-26",
+            "1969-12-31",
+            "2100-03-01",
+        ] {
+            let date = Date::parse(text).unwrap();
+            assert_eq!(Date::from_days(date.days()), date, "{text}");
+        }
+        let d = Date::parse("2024-02-27").unwrap();
+        assert_eq!(d.plus_days(3).to_string(), "2024-03-01");
     }
 }

@@ -32,6 +32,8 @@ pub fn run(ctx: &Context, root: &Path) -> Result<ExitStatus> {
     );
     drop(known);
     analysis.findings.extend(conform);
+    let audit = super::audit::audit_repo(ctx, &mut analysis.repo, None)?;
+    analysis.findings.extend(audit);
     let findings = std::mem::take(&mut analysis.findings);
     let status = conclude(ctx, &analysis.repo, findings, true);
     // The report is out; freeing thousands of rendered files and sources one by one only

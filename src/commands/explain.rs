@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, root: &Path, args: &ExplainArgs) -> Result<ExitStatus>
     );
     let allowed = constraint::describe(setting);
     let text = match ctx.style.format {
-        Format::Json => report::json::value(&json!({
+        Format::Json | Format::Cyclonedx => report::json::value(&json!({
             "environment": args.environment,
             "setting": args.setting,
             "value": effective.value,

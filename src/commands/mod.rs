@@ -1,11 +1,13 @@
 //! Command glue: IO, engines, report, exit status. One file per subcommand; `check`
 //! composes the same engines as the others.
 
+pub mod audit;
 pub mod check;
 pub mod conform;
 pub mod diff;
 pub mod explain;
 pub mod init;
+pub mod inventory;
 pub mod render;
 pub mod validate;
 
@@ -127,6 +129,29 @@ pub fn conclude(
     let findings = finding::finish(findings);
     let verdict = verdict(ctx, repo, &findings);
     report::findings(&findings, &repo.sources, ctx.style, verdict)
+        .into_diagnostic()
+        .wrap_err("cannot write the report")?;
+    Ok(if verdict.failed {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// Sorts, prints and decides the exit status of findings about files outside any
+/// baseline repository (`audit PATH…`): no waivers, the threshold from `--fail-on`.
+pub fn conclude_without_repo(
+    ctx: &Context,
+    sources: &crate::source::Sources,
+    findings: Vec<Finding>,
+) -> Result<ExitStatus> {
+    let findings = finding::finish(findings);
+    let fail_on = ctx.fail_on.unwrap_or(Severity::Medium);
+    let verdict = Verdict {
+        fail_on,
+        failed: findings.iter().any(|f| !f.waived && f.severity >= fail_on),
+    };
+    report::findings(&findings, sources, ctx.style, verdict)
         .into_diagnostic()
         .wrap_err("cannot write the report")?;
     Ok(if verdict.failed {

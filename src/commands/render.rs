@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, root: &Path, args: &RenderArgs) -> Result<ExitStatus> 
     let rendered = &analysis.rendered;
     if !args.write && args.out.is_none() {
         let text = match ctx.style.format {
-            Format::Json => report::json::value(&serde_json::json!({
+            Format::Json | Format::Cyclonedx => report::json::value(&serde_json::json!({
                 "version": 1,
                 "files": rendered.iter().map(|f| FileOut {
                     environment: &f.environment,

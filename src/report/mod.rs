@@ -2,6 +2,7 @@
 //! renderers: [`human`] for people, [`json`] for machines.
 
 pub mod human;
+pub mod inventory;
 pub mod json;
 
 use std::io::Write;
@@ -69,6 +70,24 @@ pub fn out(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// Writes findings as one-line warnings to stderr (for commands whose stdout is not a
+/// findings report, such as `inventory`).
+pub fn warnings(findings: &[Finding]) -> std::io::Result<()> {
+    let mut text = String::new();
+    for f in findings {
+        let at = f
+            .location
+            .as_ref()
+            .map(|l| format!("{l}: "))
+            .unwrap_or_default();
+        text.push_str(&format!("warning[{}]: {at}{}\n", f.rule, f.message));
+    }
+    let mut stderr = std::io::stderr().lock();
+    stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.flush())
+}
+
 /// Prints findings in the chosen format.
 pub fn findings(
     findings: &[Finding],
@@ -78,7 +97,7 @@ pub fn findings(
 ) -> std::io::Result<()> {
     let text = match style.format {
         Format::Human => human::render(findings, sources, style, verdict),
-        Format::Json => json::render(findings, verdict),
+        Format::Json | Format::Cyclonedx => json::render(findings, verdict),
     };
     out(&text)
 }

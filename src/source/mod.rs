@@ -101,6 +101,11 @@ impl Sources {
         &self.files[id.0]
     }
 
+    /// Every file, in the order added.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
+    }
+
     /// Looks a file up by its repo-relative path.
     pub fn by_path(&self, path: &str) -> Option<&SourceFile> {
         self.files.iter().find(|f| f.path == path)

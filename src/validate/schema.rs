@@ -23,6 +23,8 @@ pub enum DocKind {
     Baseline,
     /// `environments/*.yaml`.
     Environment,
+    /// The end-of-life catalogue named by `components.endOfLife`.
+    EndOfLife,
 }
 
 impl DocKind {
@@ -32,6 +34,7 @@ impl DocKind {
             DocKind::Manifest => "schemas/manifest.schema.json",
             DocKind::Baseline => "schemas/baseline.schema.json",
             DocKind::Environment => "schemas/environment.schema.json",
+            DocKind::EndOfLife => "schemas/eol.schema.json",
         }
     }
 
@@ -40,12 +43,17 @@ impl DocKind {
             DocKind::Manifest => include_str!("../../schemas/manifest.schema.json"),
             DocKind::Baseline => include_str!("../../schemas/baseline.schema.json"),
             DocKind::Environment => include_str!("../../schemas/environment.schema.json"),
+            DocKind::EndOfLife => include_str!("../../schemas/eol.schema.json"),
         }
     }
 
     fn validator(self) -> &'static Result<Validator, String> {
-        static CELLS: [OnceLock<Result<Validator, String>>; 3] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static CELLS: [OnceLock<Result<Validator, String>>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
         let index = self as usize;
         CELLS[index].get_or_init(|| {
             let schema: Value = serde_json::from_str(self.source()).map_err(|e| e.to_string())?;
@@ -162,7 +170,12 @@ mod tests {
 
     #[test]
     fn shipped_schemas_compile() {
-        for kind in [DocKind::Manifest, DocKind::Baseline, DocKind::Environment] {
+        for kind in [
+            DocKind::Manifest,
+            DocKind::Baseline,
+            DocKind::Environment,
+            DocKind::EndOfLife,
+        ] {
             assert!(
                 kind.validator().is_ok(),
                 "{:?}",
@@ -193,7 +206,12 @@ mod tests {
                 }
             }
         }
-        for kind in [DocKind::Manifest, DocKind::Baseline, DocKind::Environment] {
+        for kind in [
+            DocKind::Manifest,
+            DocKind::Baseline,
+            DocKind::Environment,
+            DocKind::EndOfLife,
+        ] {
             let schema: Value = serde_json::from_str(kind.source()).unwrap();
             let mut missing = Vec::new();
             walk(&schema, kind.schema_file(), &mut missing);

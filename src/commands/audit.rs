@@ -1,0 +1,425 @@
+//! `hardline audit`: components against the advisory database, version policies,
+//! end-of-life dates and patch deadlines. With PATH arguments no manifest is needed.
+
+use std::path::{Path, PathBuf};
+
+use miette::{Result, miette};
+
+use super::{Context, conclude_without_repo};
+use crate::ExitStatus;
+use crate::audit::osv::{Database, DbFile, MAX_DB_FILE_BYTES, Wanted};
+use crate::audit::patch::Sla;
+use crate::audit::policy::{Catalogue, Rule};
+use crate::audit::scan::{self, Inventory, Policy};
+use crate::cli::AuditArgs;
+use crate::conform::RepoReader;
+use crate::finding::{Finding, Location, RuleId, Severity};
+use crate::fs::{self, Bounded};
+use crate::inventory::{Ecosystem, Kind};
+use crate::repo::{MANIFEST, Repository};
+use crate::source::{FileId, Sources};
+use crate::validate::schema::DocKind;
+
+/// Largest lockfile, package list or Dockerfile read, in bytes.
+pub const MAX_LOCKFILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Files found to inventory, read into `sources`.
+pub struct Collected {
+    /// Their texts.
+    pub sources: Sources,
+    /// Which of `sources` to parse, and as what.
+    pub files: Vec<(FileId, Kind)>,
+    /// Files that could not be read.
+    pub findings: Vec<Finding>,
+}
+
+/// Reads the files named on the command line (folders are walked, `.gitignore` respected).
+/// Paths are shown relative to `root` when inside it.
+pub fn collect_paths(root: &Path, paths: &[PathBuf]) -> Result<Collected> {
+    let mut found: Vec<(PathBuf, String, Kind)> = Vec::new();
+    for given in paths {
+        let full = if given.is_absolute() {
+            given.clone()
+        } else {
+            root.join(given)
+        };
+        let meta = std::fs::metadata(&full).map_err(|e| {
+            miette!(
+                help = "pass lockfiles, package lists, Dockerfiles or folders holding them",
+                "cannot read `{}`: {e}",
+                given.display()
+            )
+        })?;
+        if meta.is_dir() {
+            for entry in ignore::WalkBuilder::new(&full)
+                .sort_by_file_name(std::cmp::Ord::cmp)
+                .require_git(false)
+                .build()
+                .flatten()
+            {
+                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                let shown = display_path(root, entry.path());
+                if let Some(kind) = Kind::detect(&shown) {
+                    found.push((entry.path().to_path_buf(), shown, kind));
+                }
+            }
+        } else {
+            let shown = display_path(root, &full);
+            let kind = Kind::detect(&shown).ok_or_else(|| {
+                miette!(
+                    help = "hardline reads Cargo.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, composer.lock, Gemfile.lock, poetry.lock, Pipfile.lock, requirements*.txt, go.mod, var/lib/dpkg/status, opkg status and Dockerfiles, recognised by file name",
+                    "`{}` is not a file format hardline inventories",
+                    given.display()
+                )
+            })?;
+            found.push((full, shown, kind));
+        }
+    }
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    found.dedup_by(|a, b| a.1 == b.1);
+    read_all(found)
+}
+
+/// Reads the repository's files matching the manifest's `components.lockfiles` globs
+/// (`.gitignore` respected, nothing outside the repository).
+pub fn collect_manifest(repo: &Repository) -> Result<Collected> {
+    let globs = &repo.manifest.components.lockfiles;
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in globs {
+        let glob = globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                miette!(
+                    help = "use `*`, `?`, `[...]` and `**` in components.lockfiles",
+                    "invalid lockfile glob `{glob}` in {MANIFEST}: {e}"
+                )
+            })?;
+        builder.add(glob);
+    }
+    let set = builder
+        .build()
+        .map_err(|e| miette!("invalid lockfile globs in {MANIFEST}: {e}"))?;
+    let mut found = Vec::new();
+    if !globs.is_empty() {
+        for entry in ignore::WalkBuilder::new(&repo.root)
+            .sort_by_file_name(std::cmp::Ord::cmp)
+            .require_git(false)
+            .build()
+            .flatten()
+        {
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let Some(rel) = fs::slash_relative(entry.path(), &repo.root) else {
+                continue;
+            };
+            if !set.is_match(&rel) {
+                continue;
+            }
+            let kind = Kind::detect(&rel).unwrap_or(Kind::Dockerfile);
+            found.push((entry.path().to_path_buf(), rel, kind));
+        }
+    }
+    read_all(found)
+}
+
+fn display_path(root: &Path, path: &Path) -> String {
+    fs::slash_relative(path, root).unwrap_or_else(|| path.to_string_lossy().replace('\\', "/"))
+}
+
+fn read_all(found: Vec<(PathBuf, String, Kind)>) -> Result<Collected> {
+    let mut collected = Collected {
+        sources: Sources::default(),
+        files: Vec::new(),
+        findings: Vec::new(),
+    };
+    for (full, shown, kind) in found {
+        match fs::read_bounded(&full, &shown, MAX_LOCKFILE_BYTES)? {
+            Bounded::TooLarge(size) => collected.findings.push(
+                Finding::new(
+                    RuleId::InvalidLockfile,
+                    Severity::Medium,
+                    format!("`{shown}` is {size} bytes, above the {MAX_LOCKFILE_BYTES} byte limit"),
+                    "audit a smaller file; lockfiles this large are not read",
+                )
+                .at(Location::file(shown)),
+            ),
+            Bounded::Bytes(bytes) => {
+                let text = match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(e) => {
+                        collected.findings.push(
+                            Finding::new(
+                                RuleId::InvalidLockfile,
+                                Severity::Medium,
+                                format!(
+                                    "`{shown}` is not UTF-8 text (byte {}); read with replacement characters",
+                                    e.utf8_error().valid_up_to()
+                                ),
+                                "regenerate the file with its package manager",
+                            )
+                            .at(Location::file(shown.clone())),
+                        );
+                        String::from_utf8_lossy(e.as_bytes()).into_owned()
+                    }
+                };
+                let id = collected.sources.add(shown, text);
+                collected.files.push((id, kind));
+            }
+        }
+    }
+    Ok(collected)
+}
+
+/// Reads the advisory database at `path` (a directory of OSV JSON records and zips, or
+/// one file). `shown` names it in findings.
+pub fn read_db(path: &Path, shown: &str) -> Result<Vec<DbFile>> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        miette!(
+            help =
+                "pass --db with a directory of OSV records or an osv.dev export such as Go/all.zip",
+            "cannot read the advisory database `{shown}`: {e}"
+        )
+    })?;
+    let mut list: Vec<(PathBuf, String)> = Vec::new();
+    if meta.is_dir() {
+        for entry in walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_file() && (name.ends_with(".json") || name.ends_with(".zip")) {
+                let rel = fs::slash_relative(entry.path(), path).unwrap_or_default();
+                list.push((
+                    entry.path().to_path_buf(),
+                    format!("{}/{rel}", shown.trim_end_matches('/')),
+                ));
+            }
+        }
+    } else {
+        list.push((path.to_path_buf(), shown.to_owned()));
+    }
+    let mut files = Vec::with_capacity(list.len());
+    for (full, shown) in list {
+        match fs::read_bounded(&full, &shown, MAX_DB_FILE_BYTES)? {
+            Bounded::Bytes(bytes) => files.push(DbFile { path: shown, bytes }),
+            Bounded::TooLarge(size) => {
+                return Err(miette!(
+                    "advisory file `{shown}` is {size} bytes, above the {MAX_DB_FILE_BYTES} byte limit"
+                ));
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// Findings for the problems met loading the database.
+pub fn db_findings(db: &Database) -> Vec<Finding> {
+    db.problems
+        .iter()
+        .map(|p| {
+            let place = p
+                .entry
+                .as_ref()
+                .map(|e| format!(" (record `{e}`)"))
+                .unwrap_or_default();
+            Finding::new(
+                RuleId::InvalidAdvisory,
+                Severity::Low,
+                format!("advisory database{place}: {}", p.message),
+                "refresh the database from osv.dev; other records are still used",
+            )
+            .at(Location::file(p.path.clone()))
+            .keyed(format!("{}{place}", p.path))
+        })
+        .collect()
+}
+
+/// The version rules of a repository: `components.policy` and each baseline's `component`.
+pub fn rules_of(repo: &Repository) -> Vec<Rule> {
+    let mut rules: Vec<Rule> = repo
+        .manifest
+        .components
+        .policy
+        .iter()
+        .map(|p| Rule {
+            ecosystem: p.ecosystem.as_deref().and_then(Ecosystem::parse),
+            name: p.name.clone(),
+            min_version: p.min_version.clone(),
+            banned: p.banned.clone(),
+            reason: p.reason.clone(),
+            severity: p.severity,
+            origin: MANIFEST.to_owned(),
+        })
+        .collect();
+    for baseline in &repo.baselines {
+        if let Some(component) = &baseline.component
+            && component.min_version.is_some()
+        {
+            rules.push(Rule {
+                ecosystem: component.ecosystem.as_deref().and_then(Ecosystem::parse),
+                name: component.name.clone(),
+                min_version: component.min_version.clone(),
+                banned: Vec::new(),
+                reason: Some(format!("baseline `{}`", baseline.name())),
+                severity: None,
+                origin: repo.path_of(baseline.file).to_owned(),
+            });
+        }
+    }
+    rules
+}
+
+/// The audit findings of a loaded repository (used by `check`): nothing when the manifest
+/// names no lockfiles. `db_override` is `--db`.
+pub fn audit_repo(
+    ctx: &Context,
+    repo: &mut Repository,
+    db_override: Option<&Path>,
+) -> Result<Vec<Finding>> {
+    if repo.manifest.components.lockfiles.is_empty() && db_override.is_none() {
+        return Ok(Vec::new());
+    }
+    let collected = collect_manifest(repo)?;
+    let mut findings = collected.findings;
+    let reader = RepoReader::new(repo.root.clone());
+    let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
+    let db = match (db_override, repo.manifest.advisories.clone()) {
+        (Some(path), _) => Some(read_db(path, &path.to_string_lossy())?),
+        (None, Some(rel)) => {
+            let full = fs::confine(&repo.root, &rel)
+                .map_err(|p| miette!("advisories `{rel}` in {MANIFEST} {}", p.describe()))?;
+            Some(read_db(&full, &rel)?)
+        }
+        (None, None) => None,
+    };
+    let mut catalogue = None;
+    if let Some(rel) = repo.manifest.components.end_of_life.clone() {
+        catalogue = repo.load_extra::<Catalogue>(&rel, DocKind::EndOfLife, &mut findings)?;
+    }
+    let sla = sla_of(repo, &mut findings);
+    let rules = rules_of(repo);
+    let found = run_audit(
+        ctx,
+        &inventory,
+        db.as_deref(),
+        &sla,
+        &rules,
+        catalogue.as_ref(),
+        &collected.sources,
+    );
+    findings.extend(inventory.findings);
+    findings.extend(found);
+    for file in collected.sources.iter() {
+        repo.sources.add(file.path.clone(), file.text.clone());
+    }
+    Ok(findings)
+}
+
+fn sla_of(repo: &Repository, findings: &mut Vec<Finding>) -> Sla {
+    match Sla::from_config(&repo.manifest.patch.sla) {
+        Ok(sla) => sla,
+        Err((severity, text)) => {
+            findings.push(
+                Finding::new(
+                    RuleId::Schema,
+                    Severity::High,
+                    format!(
+                        "patch deadline `{text}` for {severity} is not a number of days or weeks"
+                    ),
+                    "write deadlines as `2d` or `1w`",
+                )
+                .at(repo.value_location(repo.manifest_file, &format!("/patch/sla/{severity}"))),
+            );
+            Sla::default()
+        }
+    }
+}
+
+fn run_audit(
+    ctx: &Context,
+    inventory: &Inventory,
+    db_files: Option<&[DbFile]>,
+    sla: &Sla,
+    rules: &[Rule],
+    catalogue: Option<&Catalogue>,
+    sources: &Sources,
+) -> Vec<Finding> {
+    let db = db_files.map(|files| Database::load(files, &Wanted::of(&inventory.components)));
+    let mut findings = db.as_ref().map(db_findings).unwrap_or_default();
+    findings.extend(scan::audit(
+        &inventory.components,
+        &Policy {
+            db: db.as_ref(),
+            sla,
+            rules,
+            catalogue,
+            today: ctx.today,
+        },
+        sources,
+    ));
+    findings
+}
+
+/// Runs `hardline audit`.
+pub fn run(ctx: &Context, root: &Path, args: &AuditArgs) -> Result<ExitStatus> {
+    let db_path = args.db.as_ref().map(|p| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            root.join(p)
+        }
+    });
+    if args.paths.is_empty() {
+        let (mut repo, mut findings) = Repository::load(root)?;
+        let found = audit_repo(ctx, &mut repo, db_path.as_deref())?;
+        if repo.manifest.components.lockfiles.is_empty() {
+            return Err(miette!(
+                help = "list lockfile globs under `components.lockfiles` in hardline.yaml, or pass files and folders: `hardline audit PATH…`",
+                "{MANIFEST} names no lockfiles to audit"
+            ));
+        }
+        // Only the audit's own findings: problems in baselines are for `validate`/`check`,
+        // except those that stop the audit from reading its policy.
+        findings.retain(|f| {
+            f.location.as_ref().is_some_and(|l| {
+                l.path == MANIFEST
+                    || Some(l.path.as_str()) == repo.manifest.components.end_of_life.as_deref()
+            })
+        });
+        findings.extend(found);
+        return super::conclude(ctx, &repo, findings, false);
+    }
+    let Some(db_path) = db_path else {
+        return Err(miette!(
+            help = "pass --db DIR|ZIP: a directory of OSV JSON records or an osv.dev export such as Go/all.zip",
+            "no advisory database to audit against"
+        ));
+    };
+    let collected = collect_paths(root, &args.paths)?;
+    let reader = RepoReader::new(root.to_path_buf());
+    let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
+    let shown = args
+        .db
+        .as_ref()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let db = read_db(&db_path, &shown)?;
+    let mut findings = collected.findings;
+    findings.extend(run_audit(
+        ctx,
+        &inventory,
+        Some(&db),
+        &Sla::default(),
+        &[],
+        None,
+        &collected.sources,
+    ));
+    findings.extend(inventory.findings);
+    conclude_without_repo(ctx, &collected.sources, findings)
+}
