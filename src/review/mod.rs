@@ -243,20 +243,40 @@ impl Item {
         if c.direction != Direction::Weakened {
             return None;
         }
-        let what = match (&c.before, &c.after) {
-            (Some(before), Some(after)) => {
-                format!("`{}` changed from `{before}` to `{after}`", c.aspect)
+        let env = c
+            .environment
+            .as_ref()
+            .map(|e| format!(" in `{e}`"))
+            .unwrap_or_default();
+        let mut message = match (c.aspect.as_str(), &c.before, &c.after) {
+            ("baseline", _, _) => format!("baseline `{}` removed", c.subject),
+            ("environment", _, _) => {
+                format!("baseline `{}` no longer applies{env}", c.subject)
             }
-            (Some(before), None) => format!("`{}` removed (was `{before}`)", c.aspect),
-            (None, Some(after)) => format!("`{}` added (`{after}`)", c.aspect),
-            (None, None) => format!("`{}` changed", c.aspect),
+            ("setting", Some(before), _) => {
+                format!("setting `{}` removed (it allowed {before})", c.subject)
+            }
+            ("value", _, Some(after)) => format!(
+                "`{}` is `{after}`{env}, outside its constraints (was `{}`)",
+                c.subject,
+                c.before.as_deref().unwrap_or_default()
+            ),
+            (aspect, Some(before), Some(after)) => format!(
+                "`{}` weakened{env}: `{aspect}` changed from `{before}` to `{after}`",
+                c.subject
+            ),
+            (aspect, Some(before), None) => format!(
+                "`{}` weakened{env}: `{aspect}` removed (was `{before}`)",
+                c.subject
+            ),
+            (aspect, None, Some(after)) => format!(
+                "`{}` weakened{env}: `{aspect}` added (`{after}`)",
+                c.subject
+            ),
+            (aspect, None, None) => format!("`{}` weakened{env}: `{aspect}` changed", c.subject),
         };
-        let mut message = format!("`{}` weakened: {what}", c.subject);
-        if let Some(env) = &c.environment {
-            message.push_str(&format!(" in `{env}`"));
-        }
         if let Some(note) = &self.note {
-            message.push_str(&format!(" ({note})"));
+            message.push_str(&format!("; {note}"));
         }
         let help = match &c.owner {
             Some(owner) => format!(
@@ -264,12 +284,11 @@ impl Item {
             ),
             None => "review required from the baseline's owner (it names none: set `metadata.owner`); revert the change if it was not intended".to_owned(),
         };
-        let key = format!(
-            "{} {} {}",
-            c.subject,
-            c.aspect,
-            c.environment.as_deref().unwrap_or("")
-        );
+        // What identifies the weakening across runs (the message carries values).
+        let mut key = format!("{} {}", c.subject, c.aspect);
+        if let Some(env) = &c.environment {
+            key.push_str(&format!(" {env}"));
+        }
         let mut finding = Finding::new(
             RuleId::BaselineWeakened,
             self.severity.max(Severity::Medium),
@@ -313,10 +332,10 @@ impl Collector<'_> {
             At::Head(location) => (location, None),
             At::Removed(base) => {
                 if self.head.repo().sources.by_path(&base.path).is_some() {
-                    let note = format!("removed; it was at `{base}` on the base side");
+                    let note = format!("it was at `{base}` on the base side");
                     (Location::file(base.path), Some(note))
                 } else {
-                    let note = format!("removed with its file `{}`", base.path);
+                    let note = format!("its file `{}` is gone", base.path);
                     (base, Some(note))
                 }
             }
@@ -675,11 +694,9 @@ impl Collector<'_> {
             let (was, is) = (before.renders(name), after.renders(name));
             if was != is {
                 // The `baselines:` list is where an environment picks its baselines.
-                let at = if is || after.baselines.is_some() {
-                    At::Head(self.head.key_location(after.file, "/baselines"))
-                } else {
-                    At::Removed(self.base.key_location(before.file, "/baselines"))
-                };
+                // Only a `baselines:` list can leave a baseline out, so on removal it
+                // exists on the head side.
+                let at = At::Head(self.head.key_location(after.file, "/baselines"));
                 self.push(
                     Some(env),
                     name.to_owned(),
