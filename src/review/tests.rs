@@ -893,3 +893,117 @@ fn the_built_in_library_against_an_edited_copy() {
     assert!(findings.iter().all(|f| f.owner.as_deref() == Some(OWNER)));
     assert!(review.impact.is_empty(), "{:#?}", review.impact);
 }
+
+#[test]
+fn a_baseline_that_does_not_load_on_one_side_is_not_reported_as_removed() {
+    let head = edit(
+        base_files(),
+        &[(
+            "baselines/sshd.yaml",
+            "    severity: high\n",
+            "    severity: extreme\n",
+        )],
+    );
+    let dir = write_repo(&head);
+    let broken = analyse(dir.path(), &[]).unwrap();
+    assert!(
+        broken.findings.iter().any(|f| f.rule == RuleId::Schema),
+        "the head side reports its own problem"
+    );
+    let (_b, base) = load(&base_files());
+    let (review, findings) = review(&base, &broken);
+    assert!(findings.is_empty(), "{findings:#?}");
+    assert!(
+        review
+            .changes
+            .iter()
+            .all(|c| !c.subject.starts_with("sshd")),
+        "{review:#?}"
+    );
+    assert_eq!(review.in_direction(Direction::Weakened).count(), 0);
+}
+
+#[test]
+fn aspect_directions() {
+    let v = |s: &str| Value::String(s.to_owned());
+    assert_eq!(
+        aspect_direction("pattern", Some(&v("[a-z]+")), Some(&v("[a-z0-9]+"))),
+        Direction::Neutral
+    );
+    assert_eq!(
+        aspect_direction("pattern", Some(&v("[a-z]+")), None),
+        Direction::Weakened
+    );
+    assert_eq!(
+        aspect_direction("min", Some(&number(1.0)), Some(&number(1.0))),
+        Direction::Neutral
+    );
+    assert_eq!(
+        aspect_direction("max", None, Some(&number(4.0))),
+        Direction::Strengthened
+    );
+    assert_eq!(
+        aspect_direction("forbidden", Some(&Value::Bool(true)), None),
+        Direction::Weakened
+    );
+    assert_eq!(
+        aspect_direction(
+            "oneOf",
+            Some(&serde_json::json!([1, 2])),
+            Some(&serde_json::json!([2, 3]))
+        ),
+        Direction::Weakened,
+        "a member gained weakens even when another is lost"
+    );
+    assert_eq!(
+        aspect_direction("builtin", Some(&v("yes")), Some(&v("no"))),
+        Direction::Neutral
+    );
+    assert_eq!(number(2.5), serde_json::json!(2.5));
+    assert_eq!(number(4.0), serde_json::json!(4));
+}
+
+#[test]
+fn no_longer_rendering_or_checking_files_weakens() {
+    let render = "render:\n  template: sshd_config.j2\n  target: etc/ssh/sshd_config\n";
+    let head = edit(base_files(), &[("baselines/sshd.yaml", render, "")]);
+    let (review, findings) = compare(&base_files(), &head);
+    let c = change(&review, "sshd", "render", None);
+    assert_eq!(c.direction, Direction::Weakened);
+    assert_eq!(c.before.as_deref(), Some("etc/ssh/sshd_config"));
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert!(
+        review
+            .impact
+            .iter()
+            .all(|i| i.change == FileChange::Removed)
+    );
+    assert_eq!(review.impact.len(), 2);
+
+    let conform = |paths: &str| {
+        edit(
+            base_files(),
+            &[(
+                "baselines/sshd.yaml",
+                render,
+                &format!("{render}conform:\n  paths: [{paths}]\n"),
+            )],
+        )
+    };
+    let (review, findings) = compare(
+        &conform("hosts/a/sshd_config, hosts/b/sshd_config"),
+        &conform("hosts/a/sshd_config"),
+    );
+    let c = change(&review, "sshd", "conform.paths", None);
+    assert_eq!(c.direction, Direction::Weakened);
+    assert_eq!(findings.len(), 1);
+    let (review, findings) = compare(
+        &conform("hosts/a/sshd_config"),
+        &conform("hosts/a/sshd_config, hosts/b/sshd_config"),
+    );
+    assert_eq!(
+        change(&review, "sshd", "conform.paths", None).direction,
+        Direction::Strengthened
+    );
+    assert!(findings.is_empty());
+}
