@@ -203,22 +203,14 @@ fn compare(root: &Path, file: &RenderedFile, seen_regular: bool) -> Result<Outco
     let Ok(text) = String::from_utf8(bytes) else {
         return Ok(Outcome::NotUtf8);
     };
-    let (first_line, diff) = if text.len().max(file.contents.len()) <= MAX_DIFF_BYTES {
-        let diff = TextDiff::from_lines(text.as_str(), file.contents.as_str());
-        let first = diff
-            .ops()
-            .iter()
-            .find(|op| !matches!(op, DiffOp::Equal { .. }))
-            .map_or(0, |op| op.old_range().start);
-        let unified = diff
-            .unified_diff()
-            .context_radius(3)
-            .header(
-                &format!("a/{}", file.path),
-                &format!("b/{} (rendered)", file.path),
-            )
-            .to_string();
-        (first + 1, Some(unified))
+    let unified = unified_diff(
+        &text,
+        &file.contents,
+        &format!("a/{}", file.path),
+        &format!("b/{} (rendered)", file.path),
+    );
+    let (first_line, diff) = if let Some(unified) = unified {
+        (unified.first_line, Some(unified.text))
     } else {
         let first = text
             .lines()
@@ -231,6 +223,44 @@ fn compare(root: &Path, file: &RenderedFile, seen_regular: bool) -> Result<Outco
         text,
         first_line,
         diff,
+    })
+}
+
+/// A unified diff and where it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnifiedDiff {
+    /// 1-based line of the first change in the old text.
+    pub first_line: usize,
+    /// The diff: headers, then hunks with three lines of context.
+    pub text: String,
+}
+
+/// The unified diff from `old` to `new` under the given `---`/`+++` headers; `None` when
+/// either text is larger than [`MAX_DIFF_BYTES`] (line diffs of huge files are slow and
+/// unreadable).
+pub fn unified_diff(
+    old: &str,
+    new: &str,
+    old_header: &str,
+    new_header: &str,
+) -> Option<UnifiedDiff> {
+    if old.len().max(new.len()) > MAX_DIFF_BYTES {
+        return None;
+    }
+    let diff = TextDiff::from_lines(old, new);
+    let first = diff
+        .ops()
+        .iter()
+        .find(|op| !matches!(op, DiffOp::Equal { .. }))
+        .map_or(0, |op| op.old_range().start);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(old_header, new_header)
+        .to_string();
+    Some(UnifiedDiff {
+        first_line: first + 1,
+        text,
     })
 }
 
