@@ -58,5 +58,6 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
         Command::Conform(args) => commands::conform::run(&ctx, root, args),
         Command::Explain(args) => commands::explain::run(&ctx, root, args),
         Command::Check => commands::check::run(&ctx, root),
+        Command::Completions(args) => commands::completions::run(args.shell),
     }
 }
