@@ -322,11 +322,8 @@ fn impact_item(impact: &Impact) -> String {
 
 /// A collapsible block holding `body` in a fenced `diff` block, indented into a list item.
 fn details(summary: &str, body: &str) -> String {
-    let longest = body
-        .lines()
-        .map(|l| l.trim_start().chars().take_while(|c| *c == '`').count())
-        .max()
-        .unwrap_or(0);
+    // Longer than any backtick run anywhere in the body, so no line can close it.
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
     let mut out = format!("  <details><summary>{summary}</summary>\n\n  {fence}diff\n");
     for line in body.lines() {
