@@ -486,4 +486,80 @@ mod tests {
         assert!(block.contains("  ````diff\n"), "{block}");
         assert!(block.trim_end().ends_with("</details>"));
     }
+
+    #[test]
+    fn pull_request_mode_orders_new_review_existing_fixed_and_names_reviewers() {
+        use crate::finding::{Location, RuleId, finish};
+        use crate::report::Verdict;
+        use crate::source::Sources;
+        let with = |status, message: &str| {
+            let mut f = Finding::new(RuleId::Drift, Severity::High, message, "h")
+                .at(Location::file(format!("deploy/{message}")));
+            f.status = Some(status);
+            f
+        };
+        let findings = finish(vec![
+            with(Status::Fixed, "gone"),
+            with(Status::Existing, "old"),
+            with(Status::New, "fresh"),
+        ]);
+        let review = Review {
+            changes: vec![Change {
+                environment: Some("prod".into()),
+                subject: "sshd.MaxAuthTries".into(),
+                aspect: "max".into(),
+                before: Some("4".into()),
+                after: Some("<6>".into()),
+                direction: Direction::Weakened,
+                owner: Some("sec@example.com".into()),
+                location: None,
+            }],
+            impact: vec![Impact {
+                environment: "prod".into(),
+                path: "deploy/prod/etc/ssh/sshd_config".into(),
+                diff: "-MaxAuthTries 4\n+MaxAuthTries 6\n".into(),
+            }],
+        };
+        let sources = Sources::default();
+        let document = Document {
+            findings: &findings,
+            sources: &sources,
+            verdict: Verdict {
+                fail_on: Severity::Medium,
+                failed: true,
+            },
+            review: Some(&review),
+        };
+        let md = render(&document);
+        let at = |needle: &str| md.find(needle).unwrap_or_else(|| panic!("{needle}:\n{md}"));
+        assert!(at("### New findings (1)") < at("### Baseline changes (1)"));
+        assert!(at("### Baseline changes (1)") < at("### Rendered files this change alters (1)"));
+        assert!(at("### Rendered files") < at("### Existing findings (1)"));
+        assert!(at("### Existing findings (1)") < at("### Fixed findings (1)"));
+        assert!(md.contains("| severity | new | existing | fixed | waived |"));
+        assert!(md.contains("| high | 1 | 1 | 1 | 0 |"));
+        assert!(md.contains("(1 new, 1 existing, 1 fixed)"));
+        assert!(md.contains(
+            "Required reviewers (owners of weakened settings): <code>sec@example.com</code>"
+        ));
+        assert!(md.contains("| ⚠️ weakened | <code>sshd.MaxAuthTries</code> | <code>prod</code> | max <code>4</code> → <code>&lt;6&gt;</code> |"));
+        assert!(md.contains("  +MaxAuthTries 6\n"));
+
+        // Under a small cap the head stays, later parts are counted in the note.
+        let capped = render_capped(&document, NOTE_ROOM + 900);
+        assert!(capped.len() <= NOTE_ROOM + 900, "{}", capped.len());
+        assert!(capped.starts_with(MARKER));
+        assert!(capped.contains("Left out:"), "{capped}");
+
+        // The JSON report carries the status counts and the review.
+        let json: serde_json::Value =
+            serde_json::from_str(&crate::report::json::render(&document)).unwrap_or_default();
+        assert_eq!(
+            json["summary"]["by_status"],
+            serde_json::json!({"existing": 1, "fixed": 1, "new": 1})
+        );
+        // Fixed findings are gone: not counted by severity.
+        assert_eq!(json["summary"]["by_severity"]["high"], 2);
+        assert_eq!(json["review"]["changes"][0]["direction"], "weakened");
+    }
 }
