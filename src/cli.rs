@@ -15,9 +15,18 @@ pub struct Cli {
     /// Run as if started in DIR (the directory holding hardline.yaml).
     #[arg(short = 'C', value_name = "DIR", global = true, default_value = ".")]
     pub dir: PathBuf,
-    /// Output format.
+    /// Output format on stdout.
     #[arg(long, value_enum, global = true, default_value_t = Format::Human)]
     pub format: Format,
+    /// Also write the report in FORMAT to PATH (repeatable; relative to -C DIR). Every file
+    /// is written atomically, in the same run, while stdout shows --format.
+    #[arg(
+        long = "report",
+        global = true,
+        value_name = "FORMAT=PATH",
+        value_parser = parse_report
+    )]
+    pub reports: Vec<ReportSpec>,
     /// When to use colour in human output.
     #[arg(long, value_enum, global = true, default_value_t = Color::Auto)]
     pub color: Color,
@@ -59,6 +68,8 @@ pub enum Command {
     /// Components against advisories, version policies, end-of-life dates and patch
     /// deadlines (PATH arguments: no manifest needed).
     Audit(AuditArgs),
+    /// Print a shell completion script (e.g. `hardline completions bash > /etc/bash_completion.d/hardline`).
+    Completions(CompletionsArgs),
 }
 
 /// `inventory` arguments.
@@ -81,6 +92,14 @@ pub struct AuditArgs {
     /// (`<Ecosystem>/all.zip`), or one such file [default: the manifest's `advisories`].
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+}
+
+/// `completions` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `init` arguments.
@@ -141,6 +160,84 @@ pub enum Format {
     Json,
     /// A CycloneDX 1.5 bill of materials (`inventory` only).
     Cyclonedx,
+    /// A pull-request comment: verdict, counts, findings, baseline-change review.
+    Markdown,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// `JUnit` XML: a test suite per check family, a test case per file or environment.
+    Junit,
+    /// GitHub Actions workflow-command annotations (and the step summary).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Gitlab => "gitlab",
+            Format::Cyclonedx => "cyclonedx",
+        }
+    }
+}
+
+/// A `--report FORMAT=PATH` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSpec {
+    /// The format to write.
+    pub format: Format,
+    /// Where to write it.
+    pub path: PathBuf,
+}
+
+/// Parses `FORMAT=PATH`.
+fn parse_report(text: &str) -> Result<ReportSpec, String> {
+    let names = || {
+        Format::value_variants()
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((format, path)) = text.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=PATH, e.g. `--report sarif=hardline.sarif` (formats: {})",
+            names()
+        ));
+    };
+    let format = Format::from_str(format, false)
+        .map_err(|_| format!("unknown report format `{format}` (formats: {})", names()))?;
+    if format == Format::Cyclonedx {
+        return Err(
+            "cyclonedx is a bill of materials: write it with `hardline inventory --format cyclonedx`"
+                .to_owned(),
+        );
+    }
+    if path.is_empty() {
+        return Err(format!(
+            "no path after `{}=`, e.g. `--report {}=hardline.{}`",
+            format.as_str(),
+            format.as_str(),
+            match format {
+                Format::Human | Format::Github => "txt",
+                Format::Json | Format::Gitlab | Format::Cyclonedx => "json",
+                Format::Markdown => "md",
+                Format::Sarif => "sarif",
+                Format::Junit => "xml",
+            }
+        ));
+    }
+    Ok(ReportSpec {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// Colour choice.
@@ -190,5 +287,27 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn report_requests_parse_and_bad_ones_explain_the_shape() {
+        assert_eq!(
+            parse_report("sarif=out/a b.sarif"),
+            Ok(ReportSpec {
+                format: Format::Sarif,
+                path: PathBuf::from("out/a b.sarif")
+            })
+        );
+        // Only the first `=` separates: the path may contain more.
+        assert_eq!(
+            parse_report("json=x=y.json").map(|r| r.path),
+            Ok(PathBuf::from("x=y.json"))
+        );
+        assert!(parse_report("sarif").is_err_and(|e| e.contains("FORMAT=PATH")));
+        assert!(parse_report("xml=a").is_err_and(|e| e.contains("junit")));
+        assert!(parse_report("junit=").is_err_and(|e| e.contains("junit=hardline.xml")));
+        for format in Format::value_variants() {
+            assert_eq!(Format::from_str(format.as_str(), false).ok(), Some(*format));
+        }
     }
 }

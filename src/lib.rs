@@ -67,5 +67,6 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
         Command::Check => commands::check::run(&ctx, root),
         Command::Inventory(args) => commands::inventory::run(&ctx, root, args),
         Command::Audit(args) => commands::audit::run(&ctx, root, args),
+        Command::Completions(args) => commands::completions::run(args.shell),
     }
 }

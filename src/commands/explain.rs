@@ -89,7 +89,13 @@ pub fn run(ctx: &Context, root: &Path, args: &ExplainArgs) -> Result<ExitStatus>
             "rationale": setting.rationale,
             "references": setting.references,
         })),
-        Format::Human => {
+        // Finding formats (markdown, sarif, …) are for findings; this prints as text.
+        Format::Human
+        | Format::Markdown
+        | Format::Sarif
+        | Format::Junit
+        | Format::Github
+        | Format::Gitlab => {
             let mut t = format!(
                 "{} in {} = {}\n  set by      {} ({})\n",
                 args.setting,

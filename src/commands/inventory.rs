@@ -33,6 +33,13 @@ pub fn run(ctx: &Context, root: &Path, args: &InventoryArgs) -> Result<ExitStatu
         Format::Json => report::inventory::json(&inventory.components),
         Format::Cyclonedx => report::inventory::cyclonedx(&inventory.components),
         Format::Human => report::inventory::table(&inventory.components),
+        other => {
+            return Err(miette::miette!(
+                help = "inventories come as `--format table`, `json` or `cyclonedx`",
+                "`--format {}` is a findings format",
+                other.as_str()
+            ));
+        }
     };
     let mut problems = collected.findings;
     problems.extend(inventory.findings);

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod conform;
 pub mod diff;
 pub mod explain;
@@ -13,10 +14,10 @@ pub mod validate;
 
 use std::path::Path;
 
-use miette::{IntoDiagnostic, Result, WrapErr};
+use miette::{Result, WrapErr};
 
 use crate::ExitStatus;
-use crate::cli::Cli;
+use crate::cli::{Cli, ReportSpec};
 use crate::finding::{self, Finding, Severity};
 use crate::render::RenderedFile;
 use crate::repo::Repository;
@@ -33,6 +34,8 @@ pub struct Context {
     pub fail_on: Option<Severity>,
     /// The date waivers are judged against.
     pub today: Date,
+    /// `--report FORMAT=PATH` requests, paths resolved against `-C DIR`.
+    pub reports: Vec<ReportSpec>,
 }
 
 impl Context {
@@ -51,6 +54,14 @@ impl Context {
             style: Style::new(cli.format, cli.color, cli.quiet),
             fail_on: cli.fail_on.map(Severity::from),
             today,
+            reports: cli
+                .reports
+                .iter()
+                .map(|r| ReportSpec {
+                    format: r.format,
+                    path: cli.dir.join(&r.path),
+                })
+                .collect(),
         })
     }
 }
@@ -122,15 +133,30 @@ pub fn analyse(root: &Path, only: &[String]) -> Result<Analysis> {
 pub fn conclude(
     ctx: &Context,
     repo: &Repository,
+    findings: Vec<Finding>,
+    report_unused_waivers: bool,
+) -> Result<ExitStatus> {
+    conclude_with_review(ctx, repo, findings, report_unused_waivers, None)
+}
+
+/// [`conclude`], with the review of a baseline change in the report (pull-request mode).
+pub fn conclude_with_review(
+    ctx: &Context,
+    repo: &Repository,
     mut findings: Vec<Finding>,
     report_unused_waivers: bool,
+    review: Option<&crate::review::Review>,
 ) -> Result<ExitStatus> {
     waiver::apply(repo, &mut findings, ctx.today, report_unused_waivers);
     let findings = finding::finish(findings);
     let verdict = verdict(ctx, repo, &findings);
-    report::findings(&findings, &repo.sources, ctx.style, verdict)
-        .into_diagnostic()
-        .wrap_err("cannot write the report")?;
+    let document = report::Document {
+        findings: &findings,
+        sources: &repo.sources,
+        verdict,
+        review,
+    };
+    report::publish(&document, ctx.style, &ctx.reports).wrap_err("cannot write the report")?;
     Ok(if verdict.failed {
         ExitStatus::Failure
     } else {
@@ -151,9 +177,13 @@ pub fn conclude_without_repo(
         fail_on,
         failed: findings.iter().any(|f| !f.waived && f.severity >= fail_on),
     };
-    report::findings(&findings, sources, ctx.style, verdict)
-        .into_diagnostic()
-        .wrap_err("cannot write the report")?;
+    let document = report::Document {
+        findings: &findings,
+        sources,
+        verdict,
+        review: None,
+    };
+    report::publish(&document, ctx.style, &ctx.reports).wrap_err("cannot write the report")?;
     Ok(if verdict.failed {
         ExitStatus::Failure
     } else {

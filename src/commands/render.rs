@@ -50,7 +50,13 @@ pub fn run(ctx: &Context, root: &Path, args: &RenderArgs) -> Result<ExitStatus> 
                     contents: &f.contents,
                 }).collect::<Vec<_>>(),
             })),
-            Format::Human => rendered
+            // Finding formats (markdown, sarif, …) are for findings; files print as text.
+            Format::Human
+            | Format::Markdown
+            | Format::Sarif
+            | Format::Junit
+            | Format::Github
+            | Format::Gitlab => rendered
                 .iter()
                 .map(|f| format!("==> {} <==\n{}", f.path, f.contents))
                 .collect::<Vec<_>>()

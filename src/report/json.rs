@@ -1,48 +1,49 @@
-//! `--format json`: one object, per the machine-readable output contract.
+//! `--format json`: one object, per the machine-readable output contract
+//! (`schemas/report.schema.json`).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Verdict;
+use super::Document;
 use crate::finding::{Finding, Severity};
+use crate::review::Review;
 
 #[derive(Serialize)]
 struct Report<'a> {
     version: u32,
     summary: Summary,
     findings: &'a [Finding],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<&'a Review>,
 }
 
 #[derive(Serialize)]
 struct Summary {
     by_severity: BTreeMap<&'static str, usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    by_status: Option<BTreeMap<&'static str, usize>>,
     waived: usize,
     fail_on: Severity,
     failed: bool,
 }
 
-/// The JSON document for `findings`.
-pub fn render(findings: &[Finding], verdict: Verdict) -> String {
-    let mut by_severity: BTreeMap<&'static str, usize> =
-        Severity::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    for f in findings.iter().filter(|f| !f.waived) {
-        *by_severity.entry(f.severity.as_str()).or_default() += 1;
-    }
+/// The JSON document.
+pub fn render(document: &Document<'_>) -> String {
+    let counts = document.counts();
     let report = Report {
         version: 1,
         summary: Summary {
-            by_severity,
-            waived: findings.iter().filter(|f| f.waived).count(),
-            fail_on: verdict.fail_on,
-            failed: verdict.failed,
+            by_severity: counts.by_severity,
+            by_status: counts.by_status,
+            waived: counts.waived,
+            fail_on: document.verdict.fail_on,
+            failed: document.verdict.failed,
         },
-        findings,
+        findings: document.findings,
+        review: document.review,
     };
-    let mut text =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    value(&report)
 }
 
 /// Any serialisable value as pretty JSON with a trailing newline.

@@ -22,6 +22,7 @@ mod diff;
 mod explain;
 mod init;
 mod render;
+mod report;
 mod validate;
 
 use std::path::{Path, PathBuf};
