@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::conform::Reader;
 
+mod gomod;
 mod pipfile;
 mod poetry;
 mod requirements;
@@ -238,6 +239,7 @@ pub fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
         Kind::PoetryLock => poetry::parse(input),
         Kind::PipfileLock => pipfile::parse(input),
         Kind::Requirements => requirements::parse(input),
+        Kind::GoMod => gomod::parse(input),
         // Each format's module adds its arm here.
         _ => Extracted {
             components: Vec::new(),
