@@ -453,7 +453,11 @@ mod tests {
         assert!(got.components.len() > 50, "{}", got.components.len());
         assert!(got.components.iter().any(|c| c.name == "stdlib"));
         // go >= 1.17: go.sum is not read.
-        assert!(got.components.iter().all(|c| c.path == "osv-scanner-root.go.mod"));
+        assert!(
+            got.components
+                .iter()
+                .all(|c| c.path == "osv-scanner-root.go.mod")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::conform::Reader;
 
+mod dpkg;
 mod gomod;
 mod pipfile;
 mod poetry;
@@ -240,6 +241,7 @@ pub fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
         Kind::PipfileLock => pipfile::parse(input),
         Kind::Requirements => requirements::parse(input),
         Kind::GoMod => gomod::parse(input),
+        Kind::DpkgStatus | Kind::OpkgStatus => dpkg::parse(kind, input),
         // Each format's module adds its arm here.
         _ => Extracted {
             components: Vec::new(),
