@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::conform::Reader;
 
+mod dockerfile;
 mod dpkg;
 mod gomod;
 mod pipfile;
@@ -242,6 +243,7 @@ pub fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
         Kind::Requirements => requirements::parse(input),
         Kind::GoMod => gomod::parse(input),
         Kind::DpkgStatus | Kind::OpkgStatus => dpkg::parse(kind, input),
+        Kind::Dockerfile => dockerfile::parse(input),
         // Each format's module adds its arm here.
         _ => Extracted {
             components: Vec::new(),
