@@ -417,4 +417,9 @@ mod tests {
         // The `maxFileSizeBytes` case is skipped: size limits are the reader's business.
         assert_eq!(checked, 8);
     }
+
+    #[test]
+    fn truncated_files_give_problems_not_panics() {
+        assert!(fixtures::truncations_hold("dockerfile-from", Kind::Dockerfile) > 100);
+    }
 }

@@ -536,4 +536,10 @@ mod tests {
         assert_eq!(got.components.len(), 1);
         assert!(got.problems.is_empty(), "{:?}", got.problems);
     }
+
+    #[test]
+    fn truncated_files_give_problems_not_panics() {
+        assert!(fixtures::truncations_hold("dpkg-status", Kind::DpkgStatus) > 100);
+        assert!(fixtures::truncations_hold("dpkg-status/opkg", Kind::OpkgStatus) > 100);
+    }
 }

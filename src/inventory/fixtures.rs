@@ -209,3 +209,53 @@ pub(super) fn expected_lines(folder_name: &str, case: &Case) -> Vec<(String, Str
         })
         .collect()
 }
+
+/// Parses truncations of every file under `folder_name` as `kind` (cut at up to ~200
+/// places each, at and inside lines): truncated input must give problems, never a panic,
+/// and every component's line must lie inside the text it came from. Returns how many
+/// texts were parsed.
+pub(super) fn truncations_hold(folder_name: &str, kind: Kind) -> usize {
+    let root = folder(folder_name);
+    let reader = RepoReader::new(root.clone());
+    let mut parsed = 0;
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file()
+            || entry.path().to_string_lossy().ends_with(".expected.json")
+        {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+        let step = (text.len() / 200).max(1);
+        let cuts = (0..text.len())
+            .step_by(step)
+            .chain(text.match_indices('\n').map(|(i, _)| i))
+            .filter(|i| text.is_char_boundary(*i));
+        for cut in cuts {
+            let prefix = &text[..cut];
+            let got = super::parse(
+                kind,
+                &Input {
+                    path: &rel,
+                    text: prefix,
+                    reader: &reader,
+                },
+            );
+            let lines = prefix.lines().count().max(1);
+            for c in got.components.iter().filter(|c| c.path == rel) {
+                assert!(c.line >= 1 && c.line <= lines, "{rel}[..{cut}]: {c:?}");
+            }
+            for p in &got.problems {
+                assert!(p.line >= 1, "{rel}[..{cut}]: {p:?}");
+            }
+            parsed += 1;
+        }
+    }
+    parsed
+}

@@ -473,4 +473,9 @@ mod tests {
         // `excludeIndirect` cases are skipped: hardline lists indirect dependencies too.
         assert_eq!(checked, 15);
     }
+
+    #[test]
+    fn truncated_files_give_problems_not_panics() {
+        assert!(fixtures::truncations_hold("go-mod", Kind::GoMod) > 100);
+    }
 }

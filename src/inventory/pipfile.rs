@@ -197,4 +197,9 @@ mod tests {
         );
         assert_eq!(checked, 10);
     }
+
+    #[test]
+    fn truncated_files_give_problems_not_panics() {
+        assert!(fixtures::truncations_hold("pipfile-lock", Kind::PipfileLock) > 100);
+    }
 }

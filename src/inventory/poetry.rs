@@ -200,4 +200,9 @@ mod tests {
         assert_eq!(checked, 11);
         assert_eq!(fixtures::check_folder("poetry-lock", Kind::PoetryLock), 11);
     }
+
+    #[test]
+    fn truncated_files_give_problems_not_panics() {
+        assert!(fixtures::truncations_hold("poetry-lock", Kind::PoetryLock) > 100);
+    }
 }

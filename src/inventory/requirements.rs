@@ -172,10 +172,12 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
 /// The line without its comment: `#` at the start or after whitespace, as pip reads it.
 fn strip_comment(line: &str) -> &str {
     let bytes = line.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
+    let mut from = 0;
+    while let Some(i) = line[from..].find('#').map(|i| i + from) {
+        if i == 0 || bytes[i - 1].is_ascii_whitespace() {
             return line[..i].trim_end();
         }
+        from = i + 1;
     }
     line.trim_end()
 }
@@ -309,6 +311,9 @@ fn cut_options(line: &str) -> &str {
 }
 
 fn remove_extras(line: &str) -> String {
+    if !line.contains('[') {
+        return line.to_owned();
+    }
     let mut out = String::with_capacity(line.len());
     let mut depth = 0usize;
     for c in line.chars() {
@@ -625,5 +630,10 @@ mod tests {
             |c| (c.name.clone(), upstream_version(c)),
         );
         assert_eq!(checked, 10);
+    }
+
+    #[test]
+    fn truncated_files_give_problems_not_panics() {
+        assert!(fixtures::truncations_hold("requirements-txt", Kind::Requirements) > 100);
     }
 }
