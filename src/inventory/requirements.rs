@@ -206,7 +206,8 @@ fn read_line(logical: &str) -> Line {
     let line = cut_options(line);
     // Environment markers; a URL requirement (`name @ url ; marker`) is cut the same way.
     let line = line.split_once(';').map_or(line, |(req, _)| req).trim();
-    if line.contains("://") && !line.contains('@') || line.starts_with(['.', '/']) {
+    let first = line.split_whitespace().next().unwrap_or_default();
+    if first.contains("://") || line.starts_with(['.', '/']) {
         return Line::Nothing; // a path or URL: not a PyPI release
     }
     let without_extras = remove_extras(line);
@@ -494,6 +495,7 @@ mod tests {
             "--index-url https://pypi.example.com/simple",
             "./downloads/numpy-1.9.2-cp34-none-win32.whl",
             "http://wxpython.org/Phoenix/wxPython_Phoenix-3.0.3-cp34-none-win_amd64.whl",
+            "git+https://github.com/a/b.git@v1.0#egg=b",
             "   ",
         ] {
             assert_eq!(req(line), Line::Nothing, "{line}");
