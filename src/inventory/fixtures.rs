@@ -2,7 +2,7 @@
 //! osv-scanner) with their expected package lists: every fixture of a folder goes through
 //! [`super::parse`] and the (name, version) sets must agree exactly.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -131,4 +131,131 @@ pub(super) fn check_folder(folder_name: &str, kind: Kind) -> usize {
         failures.join("\n")
     );
     checked
+}
+
+/// Like [`check_folder`] over the given `cases`, with each component keyed as `key` says
+/// (for formats where upstream reports a field in its own way), and with every line
+/// upstream asserts compared too. Returns how many cases were checked.
+pub(super) fn check_cases(
+    folder_name: &str,
+    kind: Kind,
+    cases: impl IntoIterator<Item = Case>,
+    key: impl Fn(&super::Component) -> (String, String),
+) -> usize {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in cases {
+        checked += 1;
+        let extracted = extract(folder_name, &case.fixture, kind);
+        if case.expect_error && extracted.problems.is_empty() {
+            failures.push(format!(
+                "{} ({}): upstream expects an error, no problem reported",
+                case.fixture, case.name
+            ));
+        }
+        let Some(expected) = &case.packages else {
+            continue;
+        };
+        if case.expect_error && expected.is_empty() {
+            continue;
+        }
+        let got: BTreeSet<(String, String)> = extracted.components.iter().map(&key).collect();
+        if &got != expected {
+            let missing: Vec<_> = expected.difference(&got).collect();
+            let extra: Vec<_> = got.difference(expected).collect();
+            failures.push(format!(
+                "{} ({}): missing {missing:?}, unexpected {extra:?}",
+                case.fixture, case.name
+            ));
+        }
+        for (name, version, line) in expected_lines(folder_name, &case) {
+            let found = extracted
+                .components
+                .iter()
+                .any(|c| key(c) == (name.clone(), version.clone()) && c.line == line);
+            if !found {
+                failures.push(format!(
+                    "{} ({}): `{name}` `{version}` expected at line {line}",
+                    case.fixture, case.name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{folder_name}: {} disagreement(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    checked
+}
+
+/// The (name, version, line) of every package whose line upstream asserts in `case`.
+pub(super) fn expected_lines(folder_name: &str, case: &Case) -> Vec<(String, String, usize)> {
+    let path = folder(folder_name).join(format!("{}.expected.json", case.fixture));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["test_name"].as_str() == Some(case.name.as_str()))
+        .flat_map(|c| c["packages"].as_array().cloned().unwrap_or_default())
+        .filter_map(|p| {
+            Some((
+                p["name"].as_str()?.to_owned(),
+                p["version"].as_str().unwrap_or_default().to_owned(),
+                usize::try_from(p["line"].as_u64()?).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// Parses truncations of every file under `folder_name` as `kind` (cut at up to ~200
+/// places each, at and inside lines): truncated input must give problems, never a panic,
+/// and every component's line must lie inside the text it came from. Returns how many
+/// texts were parsed.
+pub(super) fn truncations_hold(folder_name: &str, kind: Kind) -> usize {
+    let root = folder(folder_name);
+    let reader = RepoReader::new(root.clone());
+    let mut parsed = 0;
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if !entry.file_type().is_file()
+            || entry.path().to_string_lossy().ends_with(".expected.json")
+        {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
+        let step = (text.len() / 200).max(1);
+        let cuts = (0..text.len())
+            .step_by(step)
+            .chain(text.match_indices('\n').map(|(i, _)| i))
+            .filter(|i| text.is_char_boundary(*i));
+        for cut in cuts {
+            let prefix = &text[..cut];
+            let got = super::parse(
+                kind,
+                &Input {
+                    path: &rel,
+                    text: prefix,
+                    reader: &reader,
+                },
+            );
+            let lines = prefix.lines().count().max(1);
+            for c in got.components.iter().filter(|c| c.path == rel) {
+                assert!(c.line >= 1 && c.line <= lines, "{rel}[..{cut}]: {c:?}");
+            }
+            for p in &got.problems {
+                assert!(p.line >= 1, "{rel}[..{cut}]: {p:?}");
+            }
+            parsed += 1;
+        }
+    }
+    parsed
 }

@@ -13,6 +13,13 @@ use serde::Serialize;
 
 use crate::conform::Reader;
 
+mod dockerfile;
+mod dpkg;
+mod gomod;
+mod pipfile;
+mod poetry;
+mod requirements;
+
 /// A package ecosystem, named as OSV names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ecosystem {
@@ -230,15 +237,22 @@ impl Kind {
 
 /// Reads the components `input` declares, as the format `kind`.
 pub fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
-    // Each format's module adds its arm here.
-    let _ = input;
-    Extracted {
-        components: Vec::new(),
-        problems: vec![Problem {
-            line: 1,
-            column: 1,
-            message: format!("hardline cannot read {kind:?} files"),
-        }],
+    match kind {
+        Kind::PoetryLock => poetry::parse(input),
+        Kind::PipfileLock => pipfile::parse(input),
+        Kind::Requirements => requirements::parse(input),
+        Kind::GoMod => gomod::parse(input),
+        Kind::DpkgStatus | Kind::OpkgStatus => dpkg::parse(kind, input),
+        Kind::Dockerfile => dockerfile::parse(input),
+        // Each format's module adds its arm here.
+        _ => Extracted {
+            components: Vec::new(),
+            problems: vec![Problem {
+                line: 1,
+                column: 1,
+                message: format!("hardline cannot read {kind:?} files"),
+            }],
+        },
     }
 }
 
