@@ -202,6 +202,7 @@ fn parse_report(text: &str) -> Result<ReportSpec, String> {
     let names = || {
         Format::value_variants()
             .iter()
+            .filter(|f| **f != Format::Cyclonedx)
             .map(|f| f.as_str())
             .collect::<Vec<_>>()
             .join(", ")

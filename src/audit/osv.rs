@@ -298,13 +298,16 @@ impl Database {
         let Some(version_text) = component.version.as_deref() else {
             return out;
         };
-        let mut names = vec![key_name(component.ecosystem, &component.name)];
+        // The package under its own name and version; a Debian binary package also under
+        // its source package's name, at the source version.
+        let mut names = vec![(key_name(component.ecosystem, &component.name), version_text)];
         if let Some(source) = &component.source_name {
-            names.push(source.clone());
+            let version = component.source_version.as_deref().unwrap_or(version_text);
+            names.push((source.clone(), version));
         }
         let mut hits: Vec<(Arc<Advisory>, Vec<String>)> = Vec::new();
         let mut seen = HashSet::new();
-        for name in &names {
+        for (name, _) in &names {
             let Some(list) = self.index.get(&(component.ecosystem, name.clone())) else {
                 continue;
             };
@@ -315,12 +318,14 @@ impl Database {
                 let mut affected_here = false;
                 let mut fixed = Vec::new();
                 for affected in &advisory.affected {
-                    if affected.ecosystem != component.ecosystem
-                        || !names.contains(&key_name(affected.ecosystem, &affected.name))
-                    {
+                    let Some((_, version)) = names
+                        .iter()
+                        .find(|(n, _)| *n == key_name(affected.ecosystem, &affected.name))
+                        .filter(|_| affected.ecosystem == component.ecosystem)
+                    else {
                         continue;
-                    }
-                    match affected.includes(component.ecosystem, version_text) {
+                    };
+                    match affected.includes(component.ecosystem, version) {
                         Ok(Some(versions)) => {
                             affected_here = true;
                             fixed.extend(versions);
@@ -806,6 +811,7 @@ mod tests {
             version: Some(version.to_owned()),
             requirement: None,
             source_name: None,
+            source_version: None,
             path: "Cargo.lock".to_owned(),
             line: 1,
         }
@@ -933,6 +939,7 @@ mod tests {
     fn debian_binary_packages_match_their_source_package() {
         let mut probe = component(Ecosystem::Debian, "libssl3", "3.0.11-1~deb12u1");
         probe.source_name = Some("openssl".to_owned());
+        probe.source_version = Some("3.0.11-1~deb12u1".to_owned());
         let ranges = json!([{ "type": "ECOSYSTEM", "events": [{ "introduced": "0" }, { "fixed": "3.0.11-1~deb12u2" }] }]);
         let db = db_of(
             &[record("DSA-5532-1", "Debian:12", "openssl", &ranges)],

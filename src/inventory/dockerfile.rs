@@ -49,6 +49,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
                                 version: Some(version),
                                 requirement: None,
                                 source_name: None,
+                                source_version: None,
                                 path: input.path.to_owned(),
                                 line: instruction.line,
                             });

@@ -72,10 +72,14 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             ));
             continue;
         };
-        let source_name = paragraph
-            .source()
+        let source = paragraph.source();
+        let source_name = source
             .map(|(source, _)| source)
             .filter(|source| *source != name)
+            .map(str::to_owned);
+        let source_version = source
+            .and_then(|(_, v)| v)
+            .filter(|v| *v != version)
             .map(str::to_owned);
         out.components.push(Component {
             ecosystem,
@@ -83,6 +87,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             version: Some(version.to_owned()),
             requirement: None,
             source_name,
+            source_version,
             path: input.path.to_owned(),
             line: name_line,
         });

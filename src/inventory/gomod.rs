@@ -74,6 +74,7 @@ fn component(path: &str, name: &str, version: Option<String>, line: usize) -> Co
         version,
         requirement: None,
         source_name: None,
+        source_version: None,
         path: path.to_owned(),
         line,
     }

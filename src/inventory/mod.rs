@@ -128,6 +128,9 @@ pub struct Component {
     pub requirement: Option<String>,
     /// Debian/Ubuntu: the source package the binary package is built from, when it differs.
     pub source_name: Option<String>,
+    /// Debian/Ubuntu: the source package's version when it differs (`Source: name (1.2-3)`);
+    /// advisories name source packages at source versions.
+    pub source_version: Option<String>,
     /// Repository-relative path of the declaring file.
     pub path: String,
     /// 1-based line of the declaration (1 when the format gives none).

@@ -58,6 +58,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
                             version: Some(pin.to_owned()),
                             requirement: None,
                             source_name: None,
+                            source_version: None,
                             path: input.path.to_owned(),
                             line,
                         });

@@ -56,6 +56,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
                 version: Some(version_text.to_owned()),
                 requirement: None,
                 source_name: None,
+                source_version: None,
                 path: input.path.to_owned(),
                 line: lines.line(name_key_start(table).unwrap_or(at)),
             }),

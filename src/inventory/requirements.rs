@@ -123,6 +123,7 @@ fn parse_file(
                     version: req.version,
                     requirement: req.requirement,
                     source_name: None,
+                    source_version: None,
                     path: path.to_owned(),
                     line,
                 });
