@@ -13,6 +13,15 @@ use serde::Serialize;
 
 use crate::conform::Reader;
 
+mod cargo;
+mod composer;
+mod gemfile;
+mod located_json;
+mod lockfile;
+mod npm;
+mod pnpm;
+mod yarn;
+
 /// A package ecosystem, named as OSV names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Ecosystem {
@@ -231,14 +240,21 @@ impl Kind {
 /// Reads the components `input` declares, as the format `kind`.
 pub fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
     // Each format's module adds its arm here.
-    let _ = input;
-    Extracted {
-        components: Vec::new(),
-        problems: vec![Problem {
-            line: 1,
-            column: 1,
-            message: format!("hardline cannot read {kind:?} files"),
-        }],
+    match kind {
+        Kind::CargoLock => cargo::parse(input),
+        Kind::NpmLock => npm::parse(input),
+        Kind::YarnLock => yarn::parse(input),
+        Kind::PnpmLock => pnpm::parse(input),
+        Kind::ComposerLock => composer::parse(input),
+        Kind::GemfileLock => gemfile::parse(input),
+        _ => Extracted {
+            components: Vec::new(),
+            problems: vec![Problem {
+                line: 1,
+                column: 1,
+                message: format!("hardline cannot read {kind:?} files"),
+            }],
+        },
     }
 }
 
