@@ -28,6 +28,8 @@ pub const COMMON: &[(&str, &str)] = &[
     file!("schemas/manifest.schema.json"),
     file!("schemas/baseline.schema.json"),
     file!("schemas/environment.schema.json"),
+    file!("schemas/eol.schema.json"),
+    file!("eol.yaml"),
 ];
 
 /// The environments of the library (their overlays are filtered to the chosen components).

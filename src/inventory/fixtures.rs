@@ -259,3 +259,61 @@ pub(super) fn truncations_hold(folder_name: &str, kind: Kind) -> usize {
     }
     parsed
 }
+
+/// Asserts that every expected package the upstream test places at a line is found at that
+/// line (same name and version), for every default-configuration case of `folder_name`.
+/// Returns how many located packages were checked; panics listing every disagreement.
+pub(super) fn check_lines(folder_name: &str, kind: Kind) -> usize {
+    let root = folder(folder_name);
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let Some(fixture) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".expected.json"))
+        else {
+            continue;
+        };
+        let rel_dir = path.parent().unwrap().strip_prefix(&root).unwrap();
+        let fixture = rel_dir.join(fixture).to_string_lossy().replace('\\', "/");
+        let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut extracted = None;
+        for case in doc["cases"].as_array().unwrap() {
+            if case.get("test_config").is_some() {
+                continue;
+            }
+            for package in case["packages"].as_array().into_iter().flatten() {
+                let Some(line) = package["line"].as_u64() else {
+                    continue;
+                };
+                let name = package["name"].as_str().unwrap_or_default();
+                let version = package["version"].as_str().unwrap_or_default();
+                let got = extracted.get_or_insert_with(|| extract(folder_name, &fixture, kind));
+                checked += 1;
+                let at: Vec<usize> = got
+                    .components
+                    .iter()
+                    .filter(|c| {
+                        c.name == name && c.version.as_deref().unwrap_or_default() == version
+                    })
+                    .map(|c| c.line)
+                    .collect();
+                if !at.contains(&usize::try_from(line).unwrap()) {
+                    failures.push(format!(
+                        "{fixture}: {name} {version} expected at line {line}, found at {at:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{folder_name}: {} misplaced package(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    checked
+}

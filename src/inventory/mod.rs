@@ -13,12 +13,20 @@ use serde::Serialize;
 
 use crate::conform::Reader;
 
+mod cargo;
+mod composer;
 mod dockerfile;
 mod dpkg;
+mod gemfile;
 mod gomod;
+mod located_json;
+mod lockfile;
+mod npm;
 mod pipfile;
+mod pnpm;
 mod poetry;
 mod requirements;
+mod yarn;
 
 /// A package ecosystem, named as OSV names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -241,21 +249,18 @@ impl Kind {
 /// Reads the components `input` declares, as the format `kind`.
 pub fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
     match kind {
+        Kind::CargoLock => cargo::parse(input),
+        Kind::NpmLock => npm::parse(input),
+        Kind::YarnLock => yarn::parse(input),
+        Kind::PnpmLock => pnpm::parse(input),
+        Kind::ComposerLock => composer::parse(input),
+        Kind::GemfileLock => gemfile::parse(input),
         Kind::PoetryLock => poetry::parse(input),
         Kind::PipfileLock => pipfile::parse(input),
         Kind::Requirements => requirements::parse(input),
         Kind::GoMod => gomod::parse(input),
         Kind::DpkgStatus | Kind::OpkgStatus => dpkg::parse(kind, input),
         Kind::Dockerfile => dockerfile::parse(input),
-        // Each format's module adds its arm here.
-        _ => Extracted {
-            components: Vec::new(),
-            problems: vec![Problem {
-                line: 1,
-                column: 1,
-                message: format!("hardline cannot read {kind:?} files"),
-            }],
-        },
     }
 }
 

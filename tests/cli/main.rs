@@ -9,6 +9,7 @@
 )]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns panic by design
 
+mod audit;
 mod bad_input;
 mod check;
 mod conform;
