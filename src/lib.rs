@@ -10,6 +10,7 @@ pub mod conform;
 pub mod drift;
 pub mod finding;
 pub mod fs;
+pub mod git;
 pub mod inventory;
 pub mod library;
 pub mod model;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod resolve;
 pub mod review;
 pub mod source;
+pub mod tree;
 pub mod validate;
 pub mod waiver;
 
