@@ -59,6 +59,6 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
         Command::Diff(args) => commands::diff::run(&ctx, root, args),
         Command::Conform(args) => commands::conform::run(&ctx, root, args),
         Command::Explain(args) => commands::explain::run(&ctx, root, args),
-        Command::Check => commands::check::run(&ctx, root),
+        Command::Check(args) => commands::check::run(&ctx, root, args),
     }
 }

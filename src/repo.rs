@@ -430,7 +430,8 @@ fn read_source(
                 format!("file is {size} bytes, above the {limit} byte limit"),
                 "split the file; baselines and overlays are small by nature",
             )
-            .at(Location::file(rel));
+            .at(Location::file(rel))
+            .keyed("file too large");
             Ok((
                 SourceFile::new(rel.to_owned(), "".into()),
                 false,
@@ -454,7 +455,8 @@ fn read_source(
                     format!("file is not valid UTF-8 (byte {valid})"),
                     "save the file as UTF-8",
                 )
-                .at(source.location(valid, 1));
+                .at(source.location(valid, 1))
+                .keyed("file is not valid UTF-8");
                 Ok((source, false, vec![finding]))
             }
         },

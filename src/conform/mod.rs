@@ -330,7 +330,8 @@ fn check_target(
                     Severity::High,
                     format!("`{}` cannot be checked: {message}", target.path),
                     "commit a readable UTF-8 text file",
-                );
+                )
+                .keyed(stable_message(&message));
                 return (None, vec![pending(finding, target, None)]);
             }
         },
@@ -350,7 +351,8 @@ fn check_target(
             Severity::High,
             problem.message.clone(),
             "fix the file so the component (and hardline) can read it",
-        );
+        )
+        .keyed(stable_message(&problem.message));
         out.push(pending(finding, target, Some(problem.site)));
     }
     let baseline = target.baseline;
@@ -383,6 +385,18 @@ fn check_target(
         }
     }
     (Some(parsed), out)
+}
+
+/// A problem message without the sizes and byte offsets that [`RepoReader::read`] puts in
+/// (they change while the problem stays): the finding's key in pull-request mode.
+fn stable_message(message: &str) -> String {
+    static VOLATILE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" is \d+ bytes, above the \d+ byte limit| \(byte \d+\)").ok()
+    });
+    match &*VOLATILE {
+        Some(volatile) => volatile.replace_all(message, "").into_owned(),
+        None => message.to_owned(),
+    }
 }
 
 fn pending(finding: Finding, target: &Target<'_>, site: Option<Site>) -> Pending {

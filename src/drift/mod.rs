@@ -181,6 +181,9 @@ fn drift_finding(
     ))
     .at(location)
     .in_env(&file.environment)
+    // One problem whatever the message says about it (too large, not UTF-8, which line):
+    // a file that still differs is the same finding in pull-request mode.
+    .keyed(format!("differs from what baseline `{}` renders", file.baseline))
 }
 
 fn compare(tree: &Tree, file: &RenderedFile, seen_regular: bool) -> Result<Outcome, FsError> {
