@@ -249,7 +249,9 @@ fn walk(tree: &Tree, environment: &str, output: &str) -> Result<Walk, FsError> {
     if tree.confine(output).is_ok() && tree.is_dir(output) {
         let dir = tree::normalise_dir(output);
         for entry in tree.walk(dir)? {
-            if entry.kind == Kind::Dir {
+            // A submodule is a directory in a checkout (its files are another repository's);
+            // reading it as a rendered target reports it.
+            if matches!(entry.kind, Kind::Dir | Kind::Submodule) {
                 continue;
             }
             let Some(rel) = tree::below(&entry.path, dir) else {

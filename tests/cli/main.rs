@@ -21,6 +21,7 @@ mod determinism;
 mod diff;
 mod explain;
 mod init;
+mod pr;
 mod render;
 mod validate;
 
