@@ -34,7 +34,8 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub quiet: bool,
     /// Fail (exit 1) on unwaived findings at or above this severity [default: the manifest's
-    /// `failOn`, else medium].
+    /// `failOn`, else medium]; `new` (with `check --base`): only on new ones at or above the
+    /// manifest's `failOn`.
     #[arg(long, value_enum, global = true, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
     /// Evaluate date-dependent rules (waiver expiry) as of this date, YYYY-MM-DD [default: today, UTC].
@@ -61,7 +62,7 @@ pub enum Command {
     /// Show an effective value, where it was set and the constraint that allowed it.
     Explain(ExplainArgs),
     /// Validate, render in memory, diff, conform and audit in one run: the CI entry point.
-    Check,
+    Check(CheckArgs),
     /// Every component and version, where it is declared (from the manifest's lockfile
     /// globs, or from PATHs without a manifest).
     Inventory(InventoryArgs),
@@ -100,6 +101,18 @@ pub struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// `check` arguments.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Pull-request mode: also check the merge base of REV and the head, and mark findings
+    /// new, existing or fixed (e.g. `--base origin/main`).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The head revision to check [default: the working directory].
+    #[arg(long, value_name = "REV", requires = "base")]
+    pub head: Option<String>,
 }
 
 /// `init` arguments.
@@ -265,17 +278,22 @@ pub enum FailOn {
     High,
     /// Critical only.
     Critical,
+    /// Only new findings (pull-request mode, `check --base`), at or above the manifest's
+    /// `failOn` (default medium).
+    New,
 }
 
-impl From<FailOn> for crate::finding::Severity {
-    fn from(value: FailOn) -> Self {
+impl FailOn {
+    /// The severity threshold (`None` for `new`, which keeps the manifest's).
+    pub fn severity(self) -> Option<crate::finding::Severity> {
         use crate::finding::Severity;
-        match value {
-            FailOn::Info => Severity::Info,
-            FailOn::Low => Severity::Low,
-            FailOn::Medium => Severity::Medium,
-            FailOn::High => Severity::High,
-            FailOn::Critical => Severity::Critical,
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::New => None,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod conform;
 pub mod drift;
 pub mod finding;
 pub mod fs;
+pub mod git;
 pub mod inventory;
 pub mod library;
 pub mod model;
@@ -20,6 +21,7 @@ pub mod report;
 pub mod resolve;
 pub mod review;
 pub mod source;
+pub mod tree;
 pub mod validate;
 pub mod waiver;
 
@@ -64,9 +66,9 @@ pub fn run(cli: &Cli) -> miette::Result<ExitStatus> {
         Command::Diff(args) => commands::diff::run(&ctx, root, args),
         Command::Conform(args) => commands::conform::run(&ctx, root, args),
         Command::Explain(args) => commands::explain::run(&ctx, root, args),
-        Command::Check => commands::check::run(&ctx, root),
         Command::Inventory(args) => commands::inventory::run(&ctx, root, args),
         Command::Audit(args) => commands::audit::run(&ctx, root, args),
         Command::Completions(args) => commands::completions::run(args.shell),
+        Command::Check(args) => commands::check::run(&ctx, root, args),
     }
 }

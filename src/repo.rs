@@ -13,10 +13,11 @@ use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 use crate::finding::{Finding, Location, RuleId, Severity};
-use crate::fs::{self, Bounded, FsError};
+use crate::fs::{Bounded, FsError};
 use crate::model::{Baseline, Environment, Manifest};
 use crate::source::yaml::{self, Node};
 use crate::source::{FileId, SourceFile, Sources};
+use crate::tree::{Kind, Tree};
 use crate::validate::schema::{self, DocKind};
 use crate::validate::span_location;
 
@@ -45,6 +46,8 @@ pub enum LoadError {
 pub struct Repository {
     /// The directory holding `hardline.yaml`.
     pub root: PathBuf,
+    /// Where every file is read from: the working directory at `root`, or a git revision.
+    pub tree: Tree,
     /// Every file read.
     pub sources: Sources,
     /// The manifest (defaults when the manifest itself is invalid).
@@ -66,12 +69,22 @@ pub struct Repository {
 impl Repository {
     /// Loads the repository at `root`; problems in its files come back as findings.
     pub fn load(root: &Path) -> Result<(Repository, Vec<Finding>), LoadError> {
-        let manifest_path = root.join(MANIFEST);
-        if !manifest_path.is_file() {
-            return Err(LoadError::NoManifest(root.display().to_string()));
+        Repository::load_tree(root, Tree::work(root))
+    }
+
+    /// Loads the repository whose files `tree` holds (the working directory at `root`, or a
+    /// git revision of it); `root` names it in messages.
+    pub fn load_tree(root: &Path, tree: Tree) -> Result<(Repository, Vec<Finding>), LoadError> {
+        if !tree.is_file(MANIFEST) {
+            return Err(LoadError::NoManifest(if tree.is_git() {
+                format!("{} at {}", root.display(), tree.label())
+            } else {
+                root.display().to_string()
+            }));
         }
         let mut repo = Repository {
             root: root.to_path_buf(),
+            tree,
             sources: Sources::default(),
             manifest: default_manifest(),
             manifest_file: FileId::PLACEHOLDER,
@@ -82,7 +95,7 @@ impl Repository {
             trees: BTreeMap::new(),
         };
         let mut findings = Vec::new();
-        let loaded = load_doc::<Manifest>(&repo.root, MANIFEST, DocKind::Manifest)?;
+        let loaded = load_doc::<Manifest>(&repo.tree, MANIFEST, DocKind::Manifest)?;
         let (file, manifest) = repo.adopt(loaded, &mut findings);
         repo.manifest_file = file;
         if let Some(manifest) = manifest {
@@ -95,10 +108,10 @@ impl Repository {
         let templates_dir = repo.confined_dir(&paths.templates, "/paths/templates", &mut findings);
 
         // Parse in parallel; adopt in file order, so ids and output stay deterministic.
-        let rels = list_yaml(&repo.root, baselines_dir.as_deref())?;
+        let rels = list_yaml(&repo.tree, baselines_dir.as_deref())?;
         let loaded: Vec<Result<Loaded<Baseline>, FsError>> = rels
             .par_iter()
-            .map(|rel| load_doc(&repo.root, rel, DocKind::Baseline))
+            .map(|rel| load_doc(&repo.tree, rel, DocKind::Baseline))
             .collect();
         for (rel, loaded) in rels.iter().zip(loaded) {
             if let (file, Some(mut baseline)) = repo.adopt(loaded?, &mut findings) {
@@ -110,10 +123,10 @@ impl Repository {
                     .extend(stem.map(|s| s.to_string_lossy().into_owned()));
             }
         }
-        let rels = list_yaml(&repo.root, environments_dir.as_deref())?;
+        let rels = list_yaml(&repo.tree, environments_dir.as_deref())?;
         let loaded: Vec<Result<Loaded<Environment>, FsError>> = rels
             .par_iter()
-            .map(|rel| load_doc(&repo.root, rel, DocKind::Environment))
+            .map(|rel| load_doc(&repo.tree, rel, DocKind::Environment))
             .collect();
         for loaded in loaded {
             if let (file, Some(mut env)) = repo.adopt(loaded?, &mut findings) {
@@ -149,7 +162,7 @@ impl Repository {
         kind: DocKind,
         findings: &mut Vec<Finding>,
     ) -> Result<Option<T>, LoadError> {
-        let loaded = load_doc::<T>(&self.root, rel, kind)?;
+        let loaded = load_doc::<T>(&self.tree, rel, kind)?;
         Ok(self.adopt(loaded, findings).1)
     }
 
@@ -199,8 +212,8 @@ impl Repository {
         pointer: &str,
         findings: &mut Vec<Finding>,
     ) -> Option<String> {
-        match fs::confine(&self.root, rel) {
-            Ok(_) => Some(rel.trim_end_matches('/').to_owned()),
+        match self.tree.confine(rel) {
+            Ok(()) => Some(rel.trim_end_matches('/').to_owned()),
             Err(problem) => {
                 findings.push(
                     Finding::new(
@@ -256,35 +269,28 @@ impl Repository {
     }
 
     fn load_templates(&mut self, dir: &str, findings: &mut Vec<Finding>) -> Result<(), FsError> {
-        let base = self.root.join(dir);
-        if !base.is_dir() {
+        let dir = crate::tree::normalise_dir(dir);
+        if !self.tree.is_dir(dir) {
             return Ok(());
         }
-        let canonical_base = base.canonicalize().map_err(|error| FsError::Read {
+        let real_base = self.tree.real_path(dir).ok_or_else(|| FsError::Read {
             path: dir.to_owned(),
-            error,
+            error: std::io::Error::other("cannot resolve the directory"),
         })?;
         let mut names = Vec::new();
-        for entry in walkdir::WalkDir::new(&base)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| FsError::Read {
-                path: dir.to_owned(),
-                error: e.into(),
-            })?;
-            if entry.file_type().is_dir() {
+        for entry in self.tree.walk(dir)? {
+            if entry.kind == Kind::Dir {
                 continue;
             }
-            let Some(name) = fs::slash_relative(entry.path(), &base) else {
+            let Some(name) = crate::tree::below(&entry.path, dir).map(str::to_owned) else {
                 continue;
             };
-            let repo_rel = format!("{dir}/{name}");
-            if entry.file_type().is_symlink() {
-                let inside = entry
-                    .path()
-                    .canonicalize()
-                    .is_ok_and(|real| real.starts_with(&canonical_base) && real.is_file());
+            let repo_rel = entry.path;
+            if entry.kind == Kind::Symlink {
+                let inside = self.tree.real_path(&repo_rel).is_some_and(|real| {
+                    (real_base.is_empty() || real.starts_with(&format!("{real_base}/")))
+                        && self.tree.is_file(&real)
+                });
                 if !inside {
                     findings.push(
                         Finding::new(
@@ -313,7 +319,7 @@ impl Repository {
         rel: &str,
         findings: &mut Vec<Finding>,
     ) -> Result<Option<FileId>, FsError> {
-        let (source, ok, mut found) = read_source(&self.root, rel, MAX_TEMPLATE_BYTES)?;
+        let (source, ok, mut found) = read_source(&self.tree, rel, MAX_TEMPLATE_BYTES)?;
         for f in &mut found {
             f.rule = RuleId::TemplateError;
         }
@@ -334,11 +340,11 @@ struct Loaded<T> {
 
 /// Reads, parses and schema-checks one YAML document, then reads it into `T`.
 fn load_doc<T: DeserializeOwned>(
-    root: &Path,
+    tree: &Tree,
     rel: &str,
     kind: DocKind,
 ) -> Result<Loaded<T>, FsError> {
-    let (source, ok, mut findings) = read_source(root, rel, yaml::MAX_YAML_BYTES as u64)?;
+    let (source, ok, mut findings) = read_source(tree, rel, yaml::MAX_YAML_BYTES as u64)?;
     let mut loaded = Loaded {
         source,
         tree: None,
@@ -396,28 +402,39 @@ fn load_doc<T: DeserializeOwned>(
 /// Reads a text file under the root. Too large, not UTF-8 or outside the root: findings,
 /// and `false` (the source then holds what can be shown, possibly nothing).
 fn read_source(
-    root: &Path,
+    tree: &Tree,
     rel: &str,
     limit: u64,
 ) -> Result<(SourceFile, bool, Vec<Finding>), FsError> {
-    let path = match fs::confine(root, rel) {
-        Ok(path) => path,
-        Err(problem) => {
-            let finding = Finding::new(
-                RuleId::UnsafePath,
-                Severity::High,
-                format!("`{rel}` {}", problem.describe()),
-                "keep every file hardline reads inside the repository",
-            )
-            .at(Location::file(rel));
-            return Ok((
-                SourceFile::new(rel.to_owned(), "".into()),
-                false,
-                vec![finding],
-            ));
-        }
-    };
-    match fs::read_bounded(&path, rel, limit)? {
+    if let Err(problem) = tree.confine(rel) {
+        let finding = Finding::new(
+            RuleId::UnsafePath,
+            Severity::High,
+            format!("`{rel}` {}", problem.describe()),
+            "keep every file hardline reads inside the repository",
+        )
+        .at(Location::file(rel));
+        return Ok((
+            SourceFile::new(rel.to_owned(), "".into()),
+            false,
+            vec![finding],
+        ));
+    }
+    if tree.kind(rel) == Some(Kind::Submodule) {
+        let finding = Finding::new(
+            RuleId::InvalidYaml,
+            Severity::High,
+            format!("`{rel}` is a git submodule, not a file"),
+            "commit the file itself; hardline does not read other repositories",
+        )
+        .at(Location::file(rel));
+        return Ok((
+            SourceFile::new(rel.to_owned(), "".into()),
+            false,
+            vec![finding],
+        ));
+    }
+    match tree.read(rel, limit)? {
         Bounded::TooLarge(size) => {
             let finding = Finding::new(
                 RuleId::InvalidYaml,
@@ -425,7 +442,8 @@ fn read_source(
                 format!("file is {size} bytes, above the {limit} byte limit"),
                 "split the file; baselines and overlays are small by nature",
             )
-            .at(Location::file(rel));
+            .at(Location::file(rel))
+            .keyed("file too large");
             Ok((
                 SourceFile::new(rel.to_owned(), "".into()),
                 false,
@@ -449,7 +467,8 @@ fn read_source(
                     format!("file is not valid UTF-8 (byte {valid})"),
                     "save the file as UTF-8",
                 )
-                .at(source.location(valid, 1));
+                .at(source.location(valid, 1))
+                .keyed("file is not valid UTF-8");
                 Ok((source, false, vec![finding]))
             }
         },
@@ -472,27 +491,21 @@ fn default_manifest() -> Manifest {
 }
 
 /// `*.yaml` / `*.yml` files directly in `dir`, sorted, as repo-relative paths.
-fn list_yaml(root: &Path, dir: Option<&str>) -> Result<Vec<String>, FsError> {
+fn list_yaml(tree: &Tree, dir: Option<&str>) -> Result<Vec<String>, FsError> {
     let Some(dir) = dir else {
         return Ok(Vec::new());
     };
-    let path = root.join(dir);
-    if !path.is_dir() {
+    if !tree.is_dir(dir) {
         return Ok(Vec::new());
     }
-    let read_err = |error| FsError::Read {
-        path: dir.to_owned(),
-        error,
-    };
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(&path).map_err(read_err)? {
-        let entry = entry.map_err(read_err)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let is_yaml = Path::new(&name)
+    for entry in tree.list(dir)? {
+        let name = entry.path.rsplit('/').next().unwrap_or_default();
+        let is_yaml = Path::new(name)
             .extension()
             .is_some_and(|e| e == "yaml" || e == "yml");
-        if is_yaml && !name.starts_with('.') && entry.path().is_file() {
-            names.push(format!("{dir}/{name}"));
+        if is_yaml && !name.starts_with('.') && tree.is_file(&entry.path) {
+            names.push(entry.path);
         }
     }
     names.sort();

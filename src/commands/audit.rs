@@ -14,11 +14,12 @@ use crate::audit::scan::{self, Inventory, Policy};
 use crate::cli::AuditArgs;
 use crate::conform::RepoReader;
 use crate::finding::{Finding, Location, RuleId, Severity};
-use crate::fs::{self, Bounded};
+use crate::fs::{self, Bounded, FsError};
 use crate::inventory::{Ecosystem, Kind};
 use crate::repo::{MANIFEST, Repository};
 use crate::source::{FileId, Sources};
 use crate::validate::schema::DocKind;
+use crate::waiver::Date;
 
 /// Largest lockfile, package list or Dockerfile read, in bytes.
 pub const MAX_LOCKFILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -79,7 +80,9 @@ pub fn collect_paths(root: &Path, paths: &[PathBuf]) -> Result<Collected> {
     }
     found.sort_by(|a, b| a.1.cmp(&b.1));
     found.dedup_by(|a, b| a.1 == b.1);
-    read_all(found)
+    read_all(found, |full, shown| {
+        fs::read_bounded(full, shown, MAX_LOCKFILE_BYTES)
+    })
 }
 
 /// Reads the repository's files matching the manifest's `components.lockfiles` globs
@@ -104,40 +107,52 @@ pub fn collect_manifest(repo: &Repository) -> Result<Collected> {
         .map_err(|e| miette!("invalid lockfile globs in {MANIFEST}: {e}"))?;
     let mut found = Vec::new();
     if !globs.is_empty() {
-        for entry in ignore::WalkBuilder::new(&repo.root)
-            .sort_by_file_name(std::cmp::Ord::cmp)
-            .require_git(false)
-            .build()
-            .flatten()
-        {
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
+        // A git revision holds only tracked files; in the working directory `.gitignore`
+        // decides what belongs to the repository.
+        let candidates: Vec<String> = if repo.tree.is_git() {
+            repo.tree
+                .walk("")?
+                .into_iter()
+                .filter(|e| e.kind == crate::tree::Kind::File)
+                .map(|e| e.path)
+                .collect()
+        } else {
+            ignore::WalkBuilder::new(&repo.root)
+                .sort_by_file_name(std::cmp::Ord::cmp)
+                .require_git(false)
+                .build()
+                .flatten()
+                .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+                .filter_map(|entry| fs::slash_relative(entry.path(), &repo.root))
+                .collect()
+        };
+        for rel in candidates {
+            if set.is_match(&rel) {
+                let kind = Kind::detect(&rel).unwrap_or(Kind::Dockerfile);
+                found.push((repo.root.join(&rel), rel, kind));
             }
-            let Some(rel) = fs::slash_relative(entry.path(), &repo.root) else {
-                continue;
-            };
-            if !set.is_match(&rel) {
-                continue;
-            }
-            let kind = Kind::detect(&rel).unwrap_or(Kind::Dockerfile);
-            found.push((entry.path().to_path_buf(), rel, kind));
         }
     }
-    read_all(found)
+    read_all(found, |_, rel| {
+        repo.tree.read_confined(rel, MAX_LOCKFILE_BYTES)
+    })
 }
 
 fn display_path(root: &Path, path: &Path) -> String {
     fs::slash_relative(path, root).unwrap_or_else(|| path.to_string_lossy().replace('\\', "/"))
 }
 
-fn read_all(found: Vec<(PathBuf, String, Kind)>) -> Result<Collected> {
+fn read_all(
+    found: Vec<(PathBuf, String, Kind)>,
+    read: impl Fn(&Path, &str) -> Result<Bounded, FsError>,
+) -> Result<Collected> {
     let mut collected = Collected {
         sources: Sources::default(),
         files: Vec::new(),
         findings: Vec::new(),
     };
     for (full, shown, kind) in found {
-        match fs::read_bounded(&full, &shown, MAX_LOCKFILE_BYTES)? {
+        match read(&full, &shown)? {
             Bounded::TooLarge(size) => collected.findings.push(
                 Finding::new(
                     RuleId::InvalidLockfile,
@@ -218,6 +233,46 @@ pub fn read_db(path: &Path, shown: &str) -> Result<Vec<DbFile>> {
     Ok(files)
 }
 
+/// Reads the advisory database at `rel` inside the repository's tree (the working
+/// directory or a git revision).
+pub fn read_db_tree(tree: &crate::tree::Tree, rel: &str) -> Result<Vec<DbFile>> {
+    tree.confine(rel)
+        .map_err(|p| miette!("advisories `{rel}` in {MANIFEST} {}", p.describe()))?;
+    let paths: Vec<String> = if tree.is_dir(rel) {
+        tree.walk(rel)?
+            .into_iter()
+            .filter(|e| e.kind == crate::tree::Kind::File && is_db_file(&e.path))
+            .map(|e| e.path)
+            .collect()
+    } else if tree.exists(rel) {
+        vec![rel.to_owned()]
+    } else {
+        return Err(miette!(
+            help = "point `advisories` at a directory of OSV records or an osv.dev export, or pass --db",
+            "the advisory database `{rel}` named in {MANIFEST} does not exist"
+        ));
+    };
+    let mut files = Vec::with_capacity(paths.len());
+    for path in paths {
+        match tree.read_confined(&path, MAX_DB_FILE_BYTES)? {
+            Bounded::Bytes(bytes) => files.push(DbFile { path, bytes }),
+            Bounded::TooLarge(size) => {
+                return Err(miette!(
+                    "advisory file `{path}` is {size} bytes, above the {MAX_DB_FILE_BYTES} byte limit"
+                ));
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// An OSV record (`.json`) or export (`.zip`).
+fn is_db_file(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("zip"))
+}
+
 /// Findings for the problems met loading the database.
 pub fn db_findings(db: &Database) -> Vec<Finding> {
     db.problems
@@ -278,7 +333,7 @@ pub fn rules_of(repo: &Repository) -> Vec<Rule> {
 /// The audit findings of a loaded repository (used by `check`): nothing when the manifest
 /// names no lockfiles. `db_override` is `--db`.
 pub fn audit_repo(
-    ctx: &Context,
+    today: Date,
     repo: &mut Repository,
     db_override: Option<&Path>,
 ) -> Result<Vec<Finding>> {
@@ -287,15 +342,11 @@ pub fn audit_repo(
     }
     let collected = collect_manifest(repo)?;
     let mut findings = collected.findings;
-    let reader = RepoReader::new(repo.root.clone());
+    let reader = RepoReader::with_tree(repo.tree.clone());
     let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
     let db = match (db_override, repo.manifest.advisories.clone()) {
         (Some(path), _) => Some(read_db(path, &path.to_string_lossy())?),
-        (None, Some(rel)) => {
-            let full = fs::confine(&repo.root, &rel)
-                .map_err(|p| miette!("advisories `{rel}` in {MANIFEST} {}", p.describe()))?;
-            Some(read_db(&full, &rel)?)
-        }
+        (None, Some(rel)) => Some(read_db_tree(&repo.tree, &rel)?),
         (None, None) => None,
     };
     let mut catalogue = None;
@@ -305,7 +356,7 @@ pub fn audit_repo(
     let sla = sla_of(repo, &mut findings);
     let rules = rules_of(repo);
     let found = run_audit(
-        ctx,
+        today,
         &inventory,
         db.as_deref(),
         &sla,
@@ -342,7 +393,7 @@ fn sla_of(repo: &Repository, findings: &mut Vec<Finding>) -> Sla {
 }
 
 fn run_audit(
-    ctx: &Context,
+    today: Date,
     inventory: &Inventory,
     db_files: Option<&[DbFile]>,
     sla: &Sla,
@@ -359,7 +410,7 @@ fn run_audit(
             sla,
             rules,
             catalogue,
-            today: ctx.today,
+            today,
         },
         sources,
     ));
@@ -377,7 +428,7 @@ pub fn run(ctx: &Context, root: &Path, args: &AuditArgs) -> Result<ExitStatus> {
     });
     if args.paths.is_empty() {
         let (mut repo, mut findings) = Repository::load(root)?;
-        let found = audit_repo(ctx, &mut repo, db_path.as_deref())?;
+        let found = audit_repo(ctx.today, &mut repo, db_path.as_deref())?;
         if repo.manifest.components.lockfiles.is_empty() {
             return Err(miette!(
                 help = "list lockfile globs under `components.lockfiles` in hardline.yaml, or pass files and folders: `hardline audit PATH…`",
@@ -412,7 +463,7 @@ pub fn run(ctx: &Context, root: &Path, args: &AuditArgs) -> Result<ExitStatus> {
     let db = read_db(&db_path, &shown)?;
     let mut findings = collected.findings;
     findings.extend(run_audit(
-        ctx,
+        ctx.today,
         &inventory,
         Some(&db),
         &Sla::default(),

@@ -18,7 +18,7 @@ use miette::{Result, WrapErr};
 
 use crate::ExitStatus;
 use crate::cli::{Cli, ReportSpec};
-use crate::finding::{self, Finding, Severity};
+use crate::finding::{self, Finding, Severity, Status};
 use crate::render::RenderedFile;
 use crate::repo::Repository;
 use crate::report::{self, Style, Verdict};
@@ -27,6 +27,7 @@ use crate::validate::semantic;
 use crate::waiver::{self, Date};
 
 /// Options every command shares.
+#[derive(Clone)]
 pub struct Context {
     /// Output style.
     pub style: Style,
@@ -36,6 +37,11 @@ pub struct Context {
     pub today: Date,
     /// `--report FORMAT=PATH` requests, paths resolved against `-C DIR`.
     pub reports: Vec<ReportSpec>,
+    /// `--fail-on new`: only new findings fail the run (pull-request mode).
+    pub new_only: bool,
+    /// Pull-request mode: the base side's findings (from [`finding::finish`]); the head's are
+    /// then marked new, existing or fixed before the verdict.
+    pub base: Option<Vec<Finding>>,
 }
 
 impl Context {
@@ -52,7 +58,7 @@ impl Context {
         };
         Ok(Context {
             style: Style::new(cli.format, cli.color, cli.quiet),
-            fail_on: cli.fail_on.map(Severity::from),
+            fail_on: cli.fail_on.and_then(crate::cli::FailOn::severity),
             today,
             reports: cli
                 .reports
@@ -62,6 +68,8 @@ impl Context {
                     path: cli.dir.join(&r.path),
                 })
                 .collect(),
+            new_only: cli.fail_on == Some(crate::cli::FailOn::New),
+            base: None,
         })
     }
 }
@@ -86,7 +94,12 @@ pub struct Analysis {
 /// `only` (all when empty), keeping findings of those environments and of none. An unknown
 /// environment name is an error.
 pub fn analyse(root: &Path, only: &[String]) -> Result<Analysis> {
-    let (repo, mut findings) = Repository::load(root)?;
+    analyse_tree(root, crate::tree::Tree::work(root), only)
+}
+
+/// [`analyse`] of the files in `tree` (the working directory at `root`, or a git revision).
+pub fn analyse_tree(root: &Path, tree: crate::tree::Tree, only: &[String]) -> Result<Analysis> {
+    let (repo, mut findings) = Repository::load_tree(root, tree)?;
     for name in only {
         if repo.environment(name).is_none() {
             let known: Vec<String> = repo
@@ -148,7 +161,10 @@ pub fn conclude_with_review(
     review: Option<&crate::review::Review>,
 ) -> Result<ExitStatus> {
     waiver::apply(repo, &mut findings, ctx.today, report_unused_waivers);
-    let findings = finding::finish(findings);
+    let mut findings = finding::finish(findings);
+    if let Some(base) = &ctx.base {
+        findings = finding::compare(base.clone(), findings);
+    }
     let verdict = verdict(ctx, repo, &findings);
     let document = report::Document {
         findings: &findings,
@@ -191,14 +207,23 @@ pub fn conclude_without_repo(
     })
 }
 
-/// The fail threshold and whether `findings` cross it.
+/// The fail threshold and whether `findings` cross it. Fixed findings (pull-request mode)
+/// never fail a run; with `--fail-on new` only new ones do.
 pub fn verdict(ctx: &Context, repo: &Repository, findings: &[Finding]) -> Verdict {
     let fail_on = ctx
         .fail_on
         .or(repo.manifest.fail_on)
         .unwrap_or(Severity::Medium);
+    let counts = |f: &&Finding| match f.status {
+        Some(Status::Fixed) => false,
+        Some(Status::New) => true,
+        Some(Status::Existing) | None => !ctx.new_only,
+    };
     Verdict {
         fail_on,
-        failed: findings.iter().any(|f| !f.waived && f.severity >= fail_on),
+        failed: findings
+            .iter()
+            .filter(counts)
+            .any(|f| !f.waived && f.severity >= fail_on),
     }
 }

@@ -31,6 +31,7 @@ use crate::resolve::{
     Resolved,
     constraint::{self, Patterns},
 };
+use crate::tree::{Kind, Tree};
 
 /// Largest config file (or included file) read, in bytes.
 pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
@@ -198,9 +199,7 @@ pub fn check_known(
     patterns: &Patterns,
     known: &HashMap<&str, &str, impl std::hash::BuildHasher>,
 ) -> Vec<Finding> {
-    let repo_reader = RepoReader {
-        root: repo.root.clone(),
-    };
+    let repo_reader = RepoReader::with_tree(repo.tree.clone());
     let mut findings = Vec::new();
     let mut targets = Vec::new();
     for job in resolved {
@@ -237,7 +236,7 @@ pub fn check_known(
         for (i, pattern) in spec.paths.iter().enumerate() {
             let matched = if is_glob(pattern) {
                 repo_reader.glob(pattern)
-            } else if repo.root.join(pattern).exists() {
+            } else if repo.tree.exists(pattern) {
                 vec![pattern.clone()]
             } else {
                 findings.push(
@@ -324,14 +323,15 @@ fn check_target(
         None => match reader.read(&target.path) {
             Ok(text) => Cow::Owned(text),
             // Missing rendered files are `missing-file` (drift); unreadable ones are reported here.
-            Err(_) if !repo.root.join(&target.path).exists() => return (None, Vec::new()),
+            Err(_) if !repo.tree.exists(&target.path) => return (None, Vec::new()),
             Err(message) => {
                 let finding = Finding::new(
                     RuleId::InvalidConfig,
                     Severity::High,
                     format!("`{}` cannot be checked: {message}", target.path),
                     "commit a readable UTF-8 text file",
-                );
+                )
+                .keyed(stable_message(&message));
                 return (None, vec![pending(finding, target, None)]);
             }
         },
@@ -351,7 +351,8 @@ fn check_target(
             Severity::High,
             problem.message.clone(),
             "fix the file so the component (and hardline) can read it",
-        );
+        )
+        .keyed(stable_message(&problem.message));
         out.push(pending(finding, target, Some(problem.site)));
     }
     let baseline = target.baseline;
@@ -384,6 +385,18 @@ fn check_target(
         }
     }
     (Some(parsed), out)
+}
+
+/// A problem message without the sizes and byte offsets that [`RepoReader::read`] puts in
+/// (they change while the problem stays): the finding's key in pull-request mode.
+fn stable_message(message: &str) -> String {
+    static VOLATILE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r" is \d+ bytes, above the \d+ byte limit| \(byte \d+\)").ok()
+    });
+    match &*VOLATILE {
+        Some(volatile) => volatile.replace_all(message, "").into_owned(),
+        None => message.to_owned(),
+    }
 }
 
 fn pending(finding: Finding, target: &Target<'_>, site: Option<Site>) -> Pending {
@@ -517,27 +530,41 @@ fn lower_first(text: &str) -> String {
 
 /// The repository as seen by formats: bounded, confined, UTF-8 only.
 pub struct RepoReader {
-    root: std::path::PathBuf,
+    tree: Tree,
 }
 
 impl RepoReader {
-    /// A reader confined to `root`.
+    /// A reader confined to the working directory `root`.
+    #[allow(clippy::needless_pass_by_value)] // kept: callers pass an owned path
     pub fn new(root: std::path::PathBuf) -> RepoReader {
-        RepoReader { root }
+        RepoReader::with_tree(Tree::work(&root))
+    }
+
+    /// A reader of `tree` (the working directory or a git revision).
+    pub fn with_tree(tree: Tree) -> RepoReader {
+        RepoReader { tree }
     }
 }
 
 impl Reader for RepoReader {
     fn exists(&self, path: &str) -> bool {
         // A path that is not plainly relative, or a symlink wherever it points, "exists":
-        // reading it then reports the escape instead of skipping it silently.
-        fs::check_relative(path).is_err() || self.root.join(path).symlink_metadata().is_ok()
+        // reading it then reports the escape instead of skipping it silently. (In a git tree
+        // a path through a symlink leading out has no entry to look at.)
+        fs::check_relative(path).is_err()
+            || self.tree.kind(path).is_some()
+            || (self.tree.is_git() && self.tree.confine(path).is_err())
     }
 
     fn read(&self, path: &str) -> Result<String, String> {
-        let full =
-            fs::confine(&self.root, path).map_err(|p| format!("`{path}` {}", p.describe()))?;
-        match fs::read_bounded(&full, path, MAX_CONFIG_BYTES).map_err(|e| e.to_string())? {
+        self.tree
+            .confine(path)
+            .map_err(|p| format!("`{path}` {}", p.describe()))?;
+        match self
+            .tree
+            .read_confined(path, MAX_CONFIG_BYTES)
+            .map_err(|e| e.to_string())?
+        {
             Bounded::TooLarge(size) => Err(format!(
                 "`{path}` is {size} bytes, above the {MAX_CONFIG_BYTES} byte limit"
             )),
@@ -564,27 +591,18 @@ impl Reader for RepoReader {
             .take_while(|segment| !is_glob(segment))
             .collect();
         let base = prefix.join("/");
-        let Ok(start) = fs::confine(&self.root, if base.is_empty() { "." } else { &base }) else {
+        let base = if base.is_empty() { "." } else { &base };
+        if self.tree.confine(base).is_err() {
             return Vec::new();
-        };
-        let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(&start)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Some(rel) = fs::slash_relative(entry.path(), &self.root) else {
-                continue;
-            };
-            if matcher.is_match(Path::new(&rel)) {
-                out.push(rel);
-            }
         }
-        out
+        // An unreadable directory matches nothing, as before.
+        self.tree
+            .walk(base)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|entry| entry.kind == Kind::File && matcher.is_match(Path::new(&entry.path)))
+            .map(|entry| entry.path)
+            .collect()
     }
 }
 

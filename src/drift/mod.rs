@@ -3,16 +3,15 @@
 //! the first changed line; files that should exist but do not are `missing-file`; files no
 //! baseline renders are `unmanaged-file`.
 
-use std::collections::HashSet;
-use std::path::Path;
-
 use rayon::prelude::*;
 use similar::{DiffOp, TextDiff};
+use std::collections::HashSet;
 
 use crate::finding::{Finding, RuleId, Severity};
 use crate::fs::{self, Bounded, FsError};
 use crate::render::RenderedFile;
 use crate::repo::Repository;
+use crate::tree::{self, Kind, Tree};
 
 /// Largest checked-in file compared, in bytes (larger ones are drift without a diff).
 pub const MAX_DEPLOYED_BYTES: u64 = 16 * 1024 * 1024;
@@ -50,7 +49,7 @@ pub fn check_same(
     rendered: &[RenderedFile],
     envs: &[String],
 ) -> Result<(Vec<Finding>, Vec<bool>), FsError> {
-    let root = repo.root.clone();
+    let tree = repo.tree.clone();
     // One walk per environment (not following links) finds every checked-in file: regular
     // files seen this way are inside the output directory by construction, so only files
     // not seen need the slower symlink-resolving path check.
@@ -59,7 +58,7 @@ pub fn check_same(
         .environments
         .par_iter()
         .filter(|e| envs.contains(&e.metadata.name) || with_files.contains(e.name()))
-        .map(|e| walk(&root, e.name(), e.output.trim_end_matches('/')))
+        .map(|e| walk(&tree, e.name(), e.output.trim_end_matches('/')))
         .collect();
     let walks: Vec<Walk> = walks.into_iter().collect::<Result<_, _>>()?;
     let regular: HashSet<&str> = walks
@@ -68,7 +67,7 @@ pub fn check_same(
         .collect();
     let outcomes: Vec<Result<Outcome, FsError>> = rendered
         .par_iter()
-        .map(|file| compare(&root, file, regular.contains(file.path.as_str())))
+        .map(|file| compare(&tree, file, regular.contains(file.path.as_str())))
         .collect();
     let mut findings = Vec::new();
     let mut same = Vec::with_capacity(rendered.len());
@@ -182,18 +181,20 @@ fn drift_finding(
     ))
     .at(location)
     .in_env(&file.environment)
+    // One problem whatever the message says about it (too large, not UTF-8, which line):
+    // a file that still differs is the same finding in pull-request mode.
+    .keyed(format!("differs from what baseline `{}` renders", file.baseline))
 }
 
-fn compare(root: &Path, file: &RenderedFile, seen_regular: bool) -> Result<Outcome, FsError> {
+fn compare(tree: &Tree, file: &RenderedFile, seen_regular: bool) -> Result<Outcome, FsError> {
     if !seen_regular {
         // Not found by the walk: missing, or behind a symlink (which may lead out).
-        return Ok(match fs::confine(root, &file.path) {
+        return Ok(match tree.confine(&file.path) {
             Err(problem) => Outcome::Escapes(problem),
-            Ok(_) => Outcome::Missing,
+            Ok(()) => Outcome::Missing,
         });
     }
-    let path = root.join(&file.path);
-    let bytes = match fs::read_bounded(&path, &file.path, MAX_DEPLOYED_BYTES)? {
+    let bytes = match tree.read_confined(&file.path, MAX_DEPLOYED_BYTES)? {
         Bounded::TooLarge(size) => return Ok(Outcome::TooLarge(size)),
         Bounded::Bytes(bytes) => bytes,
     };
@@ -271,29 +272,23 @@ struct Walk {
     files: Vec<(String, bool)>,
 }
 
-fn walk(root: &Path, environment: &str, output: &str) -> Result<Walk, FsError> {
+fn walk(tree: &Tree, environment: &str, output: &str) -> Result<Walk, FsError> {
     let mut files = Vec::new();
     // An output directory that is itself a symlink out of the root is `unsafe-path`
     // (validation); nothing under it is read.
-    if let Ok(dir) = fs::confine(root, output)
-        && dir.is_dir()
-    {
-        for entry in walkdir::WalkDir::new(&dir)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|e| FsError::Read {
-                path: output.to_owned(),
-                error: e.into(),
-            })?;
-            let kind = entry.file_type();
-            if kind.is_dir() {
+    if tree.confine(output).is_ok() && tree.is_dir(output) {
+        let dir = tree::normalise_dir(output);
+        for entry in tree.walk(dir)? {
+            // A submodule is a directory in a checkout (its files are another repository's);
+            // reading it as a rendered target reports it.
+            if matches!(entry.kind, Kind::Dir | Kind::Submodule) {
                 continue;
             }
-            let Some(rel) = fs::slash_relative(entry.path(), &dir) else {
+            let Some(rel) = tree::below(&entry.path, dir) else {
                 continue;
             };
-            files.push((format!("{output}/{rel}"), kind.is_file()));
+            // Spelled as the overlay spells `output`, as the rendered paths are.
+            files.push((format!("{output}/{rel}"), entry.kind == Kind::File));
         }
     }
     Ok(Walk {

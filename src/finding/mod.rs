@@ -369,9 +369,10 @@ impl Finding {
     }
 
     /// Computes the fingerprint: a hash of what identifies the problem (rule, path,
-    /// environment, setting, message), deliberately not of line or column, so a finding
-    /// keeps its identity when unrelated lines move.
-    fn fingerprint_of(&self) -> String {
+    /// environment, setting, message or key), deliberately not of line or column, so a
+    /// finding keeps its identity when unrelated lines move. `occurrence` tells apart
+    /// findings that would otherwise share one (the second, third… in canonical order).
+    fn fingerprint_of(&self, occurrence: usize) -> String {
         let mut hasher = Sha256::new();
         for part in [
             self.rule.as_str(),
@@ -381,6 +382,12 @@ impl Finding {
             self.key.as_deref().unwrap_or(&self.message),
         ] {
             hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        // The first occurrence keeps the plain hash, so fingerprints of unique findings do not
+        // depend on this rule.
+        if occurrence > 0 {
+            hasher.update(occurrence.to_string().as_bytes());
             hasher.update([0]);
         }
         let digest = hasher.finalize();
@@ -410,14 +417,62 @@ impl Finding {
 }
 
 /// Puts findings in the canonical order (path, line, column, rule, environment, message),
-/// removes exact duplicates and fills in fingerprints.
+/// removes exact duplicates and fills in fingerprints, unique within the list: findings that
+/// share one (the same problem twice in a file, at different lines) are numbered in order.
 pub fn finish(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.severity == b.severity);
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for f in &mut findings {
-        f.fingerprint = f.fingerprint_of();
+        let plain = f.fingerprint_of(0);
+        let occurrence = seen.entry(plain.clone()).or_insert(0);
+        f.fingerprint = if *occurrence == 0 {
+            plain
+        } else {
+            f.fingerprint_of(*occurrence)
+        };
+        *occurrence += 1;
     }
     findings
+}
+
+/// Pull-request mode: marks each head finding `new`, or `existing` when a base finding has
+/// its fingerprint, and adds the base findings the head no longer has as `fixed`, all in
+/// canonical order. Both lists come from [`finish`]. A fixed finding's location is the base
+/// side's: it keeps its line but no span (the head's text at that place is another text).
+pub fn compare(base: Vec<Finding>, mut head: Vec<Finding>) -> Vec<Finding> {
+    let in_base: std::collections::HashSet<&str> =
+        base.iter().map(|f| f.fingerprint.as_str()).collect();
+    for f in &mut head {
+        f.status = Some(if in_base.contains(f.fingerprint.as_str()) {
+            Status::Existing
+        } else {
+            Status::New
+        });
+    }
+    let in_head: std::collections::HashSet<String> =
+        head.iter().map(|f| f.fingerprint.clone()).collect();
+    head.extend(
+        base.into_iter()
+            .filter(|f| !in_head.contains(&f.fingerprint))
+            .map(|mut f| {
+                f.status = Some(Status::Fixed);
+                f.waived = false;
+                f.diff = None;
+                if let Some(location) = &mut f.location {
+                    location.offset = 0;
+                    location.len = 0;
+                }
+                f
+            }),
+    );
+    head.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then(a.status.cmp(&b.status))
+            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+    });
+    head
 }
 
 #[cfg(test)]
@@ -453,6 +508,44 @@ mod tests {
         let b = finish(vec![at(9)]);
         assert_eq!(a[0].fingerprint, b[0].fingerprint);
         assert_eq!(a[0].fingerprint.len(), 16);
+    }
+
+    #[test]
+    fn repeated_findings_get_distinct_fingerprints_and_statuses_match_them() {
+        let at = |line, message: &str| {
+            Finding::new(RuleId::Nonconformity, Severity::High, message, "h").at(Location {
+                path: "a".into(),
+                line,
+                column: 1,
+                offset: 0,
+                len: 0,
+            })
+        };
+        let base = finish(vec![at(3, "x"), at(7, "x"), at(9, "gone")]);
+        assert_eq!(base.len(), 3);
+        assert_ne!(base[0].fingerprint, base[1].fingerprint);
+        // One `x` left, shifted down; a new problem.
+        let head = finish(vec![at(12, "x"), at(20, "new")]);
+        let merged = compare(base, head);
+        let statuses: Vec<(usize, &str, Status)> = merged
+            .iter()
+            .map(|f| {
+                (
+                    f.location.as_ref().map_or(0, |l| l.line),
+                    f.message.as_str(),
+                    f.status.unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                (7, "x", Status::Fixed),
+                (9, "gone", Status::Fixed),
+                (12, "x", Status::Existing),
+                (20, "new", Status::New),
+            ]
+        );
     }
 
     #[test]

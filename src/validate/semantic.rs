@@ -95,7 +95,7 @@ pub fn check(repo: &Repository, patterns: &mut Patterns) -> Vec<Finding> {
         }
     }
     for env in &repo.environments {
-        if let Err(problem) = fs::confine(&repo.root, &env.output) {
+        if let Err(problem) = repo.tree.confine(&env.output) {
             findings.push(
                 unsafe_path(repo, env.file, "/output", &env.output, problem).in_env(env.name()),
             );

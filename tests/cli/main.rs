@@ -22,6 +22,7 @@ mod determinism;
 mod diff;
 mod explain;
 mod init;
+mod pr;
 mod render;
 mod report;
 mod validate;
