@@ -23,6 +23,7 @@ mod diff;
 mod explain;
 mod init;
 mod pr;
+mod pr_review;
 mod render;
 mod report;
 mod validate;

@@ -6,7 +6,7 @@ use super::*;
 const SSHD: &str = "deploy/prod/etc/ssh/sshd_config";
 
 /// A git repository around a scaffolded baseline repository, first commit made.
-fn scaffolded() -> (Repo, git2::Repository) {
+pub(super) fn scaffolded() -> (Repo, git2::Repository) {
     let repo = Repo::scaffold();
     let git = git2::Repository::init(repo.path()).unwrap();
     commit_all(&git, "scaffold");
@@ -14,7 +14,7 @@ fn scaffolded() -> (Repo, git2::Repository) {
 }
 
 /// Commits every change of the working directory (additions, edits, removals) on HEAD.
-fn commit_all(git: &git2::Repository, message: &str) -> git2::Oid {
+pub(super) fn commit_all(git: &git2::Repository, message: &str) -> git2::Oid {
     let mut index = git.index().unwrap();
     index
         .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
