@@ -151,6 +151,7 @@ pub fn review(base: &Analysis, head: &Analysis) -> (Review, Vec<Finding>) {
     };
     collector.baselines();
     collector.environments();
+    collector.manifest();
     let mut items = collector.items;
     items.sort_by(|a, b| change_order(&a.change, &b.change));
     items.dedup_by(|a, b| a.change == b.change);
@@ -373,6 +374,227 @@ impl Collector<'_> {
         });
     }
 
+    /// The manifest's audit policy: patch deadlines (longer weakens), version policies
+    /// (a lower minimum, fewer banned ranges or a removed policy weaken), lockfile globs and
+    /// the advisory database (auditing less weakens) and the fail threshold (a higher one
+    /// blocks less).
+    fn manifest(&mut self) {
+        let (before, after) = (&self.base.repo().manifest, &self.head.repo().manifest);
+        let owner = before
+            .metadata
+            .owner
+            .clone()
+            .or_else(|| after.metadata.owner.clone());
+        let head_file = self.head.repo().manifest_file;
+        let base_file = self.base.repo().manifest_file;
+        let subject = crate::repo::MANIFEST.to_owned();
+        let sla =
+            |m: &crate::model::Manifest| crate::audit::patch::Sla::from_config(&m.patch.sla).ok();
+        if let (Some(b), Some(a)) = (sla(before), sla(after)) {
+            for severity in [
+                Severity::Critical,
+                Severity::High,
+                Severity::Medium,
+                Severity::Low,
+            ] {
+                let (db, da) = (b.days(severity), a.days(severity));
+                if db == da {
+                    continue;
+                }
+                let direction = if da > db {
+                    Direction::Weakened
+                } else {
+                    Direction::Strengthened
+                };
+                let pointer = format!("/patch/sla/{severity}");
+                let at = At::Head(self.head.key_location(head_file, &pointer));
+                self.push(
+                    None,
+                    subject.clone(),
+                    &format!("patch.sla.{severity}"),
+                    (Some(format!("{db} days")), Some(format!("{da} days"))),
+                    direction,
+                    owner.clone(),
+                    at,
+                    severity.max(Severity::Medium),
+                    None,
+                );
+            }
+        }
+        let policies = |m: &crate::model::Manifest| -> BTreeMap<
+            (Option<String>, String),
+            (usize, crate::model::ComponentPolicy),
+        > {
+            m.components
+                .policy
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ((p.ecosystem.clone(), p.name.clone()), (i, p.clone())))
+                .collect()
+        };
+        let (pb, pa) = (policies(before), policies(after));
+        let keys: BTreeSet<&(Option<String>, String)> = pb.keys().chain(pa.keys()).collect();
+        for key in keys {
+            let who = match &key.0 {
+                Some(eco) => format!("{eco}/{}", key.1),
+                None => key.1.clone(),
+            };
+            let subject = format!("components.policy {who}");
+            match (pb.get(key), pa.get(key)) {
+                (Some((i, _)), None) => {
+                    let at = At::Removed(
+                        self.base
+                            .key_location(base_file, &format!("/components/policy/{i}")),
+                    );
+                    self.push(
+                        None,
+                        subject,
+                        "policy",
+                        (Some(who.clone()), None),
+                        Direction::Weakened,
+                        owner.clone(),
+                        at,
+                        Severity::Medium,
+                        None,
+                    );
+                }
+                (None, Some((i, _))) => {
+                    let at = At::Head(
+                        self.head
+                            .key_location(head_file, &format!("/components/policy/{i}")),
+                    );
+                    self.push(
+                        None,
+                        subject,
+                        "policy",
+                        (None, Some(who.clone())),
+                        Direction::Strengthened,
+                        owner.clone(),
+                        at,
+                        Severity::Medium,
+                        None,
+                    );
+                }
+                (Some((_, b)), Some((i, a))) => {
+                    if b.min_version != a.min_version {
+                        let direction = min_version_direction(
+                            a.ecosystem.as_deref(),
+                            b.min_version.as_deref(),
+                            a.min_version.as_deref(),
+                        );
+                        let at = At::Head(self.head.key_location(
+                            head_file,
+                            &format!("/components/policy/{i}/minVersion"),
+                        ));
+                        self.push(
+                            None,
+                            subject.clone(),
+                            "minVersion",
+                            (b.min_version.clone(), a.min_version.clone()),
+                            direction,
+                            owner.clone(),
+                            at,
+                            a.severity.unwrap_or(Severity::Medium).max(Severity::Medium),
+                            None,
+                        );
+                    }
+                    if b.banned != a.banned {
+                        let list = |v: &[String]| {
+                            v.iter()
+                                .map(|x| Value::String(x.clone()))
+                                .collect::<Vec<_>>()
+                        };
+                        let (lb, la) = (list(&b.banned), list(&a.banned));
+                        // Fewer banned ranges is weaker: the reverse of an allow-list.
+                        let direction = reverse(set_direction(Some(&lb), Some(&la)));
+                        let at = At::Head(
+                            self.head
+                                .key_location(head_file, &format!("/components/policy/{i}/banned")),
+                        );
+                        self.push(
+                            None,
+                            subject.clone(),
+                            "banned",
+                            (Some(show_list(&lb)), Some(show_list(&la))),
+                            direction,
+                            owner.clone(),
+                            at,
+                            a.severity.unwrap_or(Severity::High).max(Severity::Medium),
+                            None,
+                        );
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        let globs = |m: &crate::model::Manifest| -> Vec<Value> {
+            m.components
+                .lockfiles
+                .iter()
+                .map(|g| Value::String(g.clone()))
+                .collect()
+        };
+        let (gb, ga) = (globs(before), globs(after));
+        if gb != ga {
+            let direction = reverse(set_direction(Some(&gb), Some(&ga)));
+            let at = At::Head(self.head.key_location(head_file, "/components/lockfiles"));
+            self.push(
+                None,
+                subject.clone(),
+                "components.lockfiles",
+                (Some(show_list(&gb)), Some(show_list(&ga))),
+                direction,
+                owner.clone(),
+                at,
+                Severity::Medium,
+                None,
+            );
+        }
+        if before.advisories != after.advisories {
+            let direction =
+                presence_direction(before.advisories.is_some(), after.advisories.is_some());
+            let at = if after.advisories.is_some() {
+                At::Head(self.head.key_location(head_file, "/advisories"))
+            } else {
+                At::Removed(self.base.key_location(base_file, "/advisories"))
+            };
+            self.push(
+                None,
+                subject.clone(),
+                "advisories",
+                (before.advisories.clone(), after.advisories.clone()),
+                direction,
+                owner.clone(),
+                at,
+                Severity::High,
+                None,
+            );
+        }
+        let fail_on = |m: &crate::model::Manifest| m.fail_on.unwrap_or(Severity::Medium);
+        if fail_on(before) != fail_on(after) {
+            let direction = if fail_on(after) > fail_on(before) {
+                Direction::Weakened
+            } else {
+                Direction::Strengthened
+            };
+            let at = At::Head(self.head.key_location(head_file, "/failOn"));
+            self.push(
+                None,
+                subject,
+                "failOn",
+                (
+                    Some(fail_on(before).to_string()),
+                    Some(fail_on(after).to_string()),
+                ),
+                direction,
+                owner,
+                at,
+                Severity::Medium,
+                None,
+            );
+        }
+    }
+
     /// The owner of baseline `name`: the base side's (the owner of record: a change that
     /// also hands the baseline to someone else is still reviewed by the previous owner),
     /// else the head's.
@@ -482,7 +704,14 @@ impl Collector<'_> {
                 continue;
             }
             let direction = match aspect {
-                "component.minVersion" => min_version_direction(b.as_deref(), a.as_deref()),
+                "component.minVersion" => min_version_direction(
+                    after
+                        .component
+                        .as_ref()
+                        .and_then(|c| c.ecosystem.as_deref()),
+                    b.as_deref(),
+                    a.as_deref(),
+                ),
                 // Not rendering at all any more: nothing to render, diff or conform.
                 "render" => presence_direction(b.is_some(), a.is_some()),
                 // Sub-fields of a render section added or removed as a whole are covered
@@ -935,18 +1164,29 @@ fn presence_direction(was: bool, is: bool) -> Direction {
     }
 }
 
-/// A minimum version lowered (or dropped) weakens, raised (or added) strengthens; versions
-/// that are not both dotted numbers cannot be ordered and are neutral.
-fn min_version_direction(before: Option<&str>, after: Option<&str>) -> Direction {
+/// A minimum version lowered (or dropped) weakens, raised (or added) strengthens. Versions
+/// compare in their ecosystem's order when it is known (`1:9.2p1` as Debian orders it), else
+/// as dotted numbers; a pair that cannot be ordered is neutral.
+fn min_version_direction(
+    ecosystem: Option<&str>,
+    before: Option<&str>,
+    after: Option<&str>,
+) -> Direction {
+    let ordered = |b: &str, a: &str| {
+        let scheme = ecosystem
+            .and_then(crate::inventory::Ecosystem::parse)
+            .and_then(crate::audit::version::Scheme::of);
+        match scheme {
+            Some(scheme) => crate::audit::version::compare(scheme, a, b).ok(),
+            None => Some(compare_dotted(&dotted(a)?, &dotted(b)?)),
+        }
+    };
     match (before, after) {
         (Some(_), None) => Direction::Weakened,
         (None, Some(_)) => Direction::Strengthened,
-        (Some(b), Some(a)) => match (dotted(b), dotted(a)) {
-            (Some(b), Some(a)) => match compare_dotted(&a, &b) {
-                Ordering::Less => Direction::Weakened,
-                Ordering::Greater => Direction::Strengthened,
-                Ordering::Equal => Direction::Neutral,
-            },
+        (Some(b), Some(a)) => match ordered(b, a) {
+            Some(Ordering::Less) => Direction::Weakened,
+            Some(Ordering::Greater) => Direction::Strengthened,
             _ => Direction::Neutral,
         },
         (None, None) => Direction::Neutral,

@@ -784,27 +784,27 @@ fn review_is_sorted_and_deterministic() {
 #[test]
 fn dotted_versions_compare_numerically() {
     assert_eq!(
-        min_version_direction(Some("1.10"), Some("1.9")),
+        min_version_direction(None, Some("1.10"), Some("1.9")),
         Direction::Weakened
     );
     assert_eq!(
-        min_version_direction(Some("1.2"), Some("1.2.0")),
+        min_version_direction(None, Some("1.2"), Some("1.2.0")),
         Direction::Neutral
     );
     assert_eq!(
-        min_version_direction(Some("v2"), Some("3.0")),
+        min_version_direction(None, Some("v2"), Some("3.0")),
         Direction::Strengthened
     );
     assert_eq!(
-        min_version_direction(Some("1.2-rc1"), Some("1.0")),
+        min_version_direction(None, Some("1.2-rc1"), Some("1.0")),
         Direction::Neutral
     );
     assert_eq!(
-        min_version_direction(Some("1..2"), Some("1.0")),
+        min_version_direction(None, Some("1..2"), Some("1.0")),
         Direction::Neutral
     );
     assert_eq!(
-        min_version_direction(Some("1.0"), None),
+        min_version_direction(None, Some("1.0"), None),
         Direction::Weakened
     );
 }

@@ -181,3 +181,53 @@ fn a_vulnerable_version_introduced_by_the_change_is_new_and_the_old_one_fixed() 
     );
     assert_eq!(status("PYSEC-2024-3").as_deref(), Some("fixed"));
 }
+
+#[test]
+fn relaxing_the_patch_policy_is_reviewed_by_the_repository_owner() {
+    let (repo, git) = scaffolded();
+    let manifest = repo.read("hardline.yaml");
+    let manifest = manifest[..manifest.find("components:").unwrap()].to_owned();
+    repo.write(
+        "hardline.yaml",
+        &format!("{manifest}components:\n  lockfiles: [\"**/requirements.txt\"]\n  policy:\n    - {{ ecosystem: PyPI, name: django, minVersion: \"4.2\" }}\n    - {{ ecosystem: Debian, name: openssh-server, minVersion: \"1:9.2p1-2\" }}\npatch:\n  sla: {{ critical: 2d, high: 7d }}\n"),
+    );
+    commit_all(&git, "policy");
+    repo.write(
+        "hardline.yaml",
+        &format!("{manifest}components:\n  lockfiles: [\"**/requirements.txt\"]\n  policy:\n    - {{ ecosystem: Debian, name: openssh-server, minVersion: \"1:9.2p1-10\" }}\npatch:\n  sla: {{ critical: 2d, high: 30d }}\n"),
+    );
+    let run = repo.run(&["check", "--base", "HEAD", "--format", "json"]);
+    let findings = run.findings();
+    let weakened: Vec<String> = findings
+        .iter()
+        .filter(|f| f["rule"] == "baseline-weakened")
+        .map(|f| f["message"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(weakened.len(), 2, "{weakened:#?}");
+    assert!(
+        weakened
+            .iter()
+            .any(|m| m.contains("patch.sla.high") && m.contains("30 days")),
+        "{weakened:?}"
+    );
+    assert!(
+        weakened.iter().any(|m| m.contains("PyPI/django")),
+        "{weakened:?}"
+    );
+    // Debian's order: 9.2p1-10 is above 9.2p1-2, a strengthening.
+    let review = run.json()["review"]["changes"].clone();
+    let ssh = review
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["aspect"] == "minVersion")
+        .unwrap()
+        .clone();
+    assert_eq!(ssh["direction"], "strengthened", "{ssh}");
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "baseline-weakened")
+            .all(|f| f["owner"] == "platform-security@example.com")
+    );
+}
