@@ -1,7 +1,7 @@
 //! `hardline audit` and `hardline inventory`, and the audit inside `check`: lockfiles,
 //! an offline OSV database, patch deadlines, version policy and end-of-life dates.
 
-use super::{Repo, one, rules, run_in};
+use super::{Repo, assert_report_schema, one, rules, run_in};
 use serde_json::{Value, json};
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
@@ -94,6 +94,7 @@ fn audit_reports_vulnerabilities_deadlines_policy_and_end_of_life() {
     let repo = audited_repo();
     let run = repo.run(&["audit", "--format", "json", "--today", "2021-06-10"]);
     run.assert_code(1);
+    assert_report_schema(&run.json());
     let findings = run.findings();
     let django = one(&findings, "vulnerable-component");
     assert_eq!(django["severity"], "high");

@@ -1,7 +1,7 @@
 //! Pull-request mode end to end with the baseline-change review and the audit: a weakened
 //! baseline names its owner, a vulnerability introduced by a lockfile change is new.
 
-use super::one;
+use super::{assert_report_schema, one};
 use super::pr::{commit_all, scaffolded};
 use serde_json::json;
 
@@ -66,6 +66,7 @@ fn a_weakened_baseline_is_a_new_finding_naming_its_owner_with_the_impact() {
     let line = text.lines().position(|l| l == "    max: 8").unwrap() + 1;
     assert_eq!(max["location"]["line"], line);
     // The review itself is in the JSON report; nothing rendered changes (values stay put).
+    assert_report_schema(&run.json());
     let review = &run.json()["review"];
     assert!(
         review["changes"]
@@ -100,6 +101,7 @@ fn a_changed_overlay_value_shows_the_rendered_files_it_changes() {
         "check", "--base", "HEAD~1", "--head", "HEAD", "--format", "json",
     ]);
     let json = run.json();
+    assert_report_schema(&json);
     let impact = json["review"]["impact"].as_array().unwrap();
     assert_eq!(impact.len(), 1, "{json:#}");
     assert_eq!(impact[0]["environment"], "prod");
