@@ -106,6 +106,7 @@ pub fn collect_manifest(repo: &Repository) -> Result<Collected> {
         .build()
         .map_err(|e| miette!("invalid lockfile globs in {MANIFEST}: {e}"))?;
     let mut found = Vec::new();
+    let mut unknown = Vec::new();
     if !globs.is_empty() {
         // A git revision holds only tracked files; in the working directory `.gitignore`
         // decides what belongs to the repository.
@@ -127,15 +128,30 @@ pub fn collect_manifest(repo: &Repository) -> Result<Collected> {
                 .collect()
         };
         for rel in candidates {
-            if set.is_match(&rel) {
-                let kind = Kind::detect(&rel).unwrap_or(Kind::Dockerfile);
-                found.push((repo.root.join(&rel), rel, kind));
+            if !set.is_match(&rel) {
+                continue;
+            }
+            match Kind::detect(&rel) {
+                Some(kind) => found.push((repo.root.join(&rel), rel, kind)),
+                None => unknown.push(
+                    Finding::new(
+                        RuleId::InvalidLockfile,
+                        Severity::Low,
+                        format!(
+                            "`{rel}` matches `components.lockfiles` but is not a format hardline reads"
+                        ),
+                        "narrow the glob; hardline recognises lockfiles, package lists and Dockerfiles by file name",
+                    )
+                    .at(Location::file(rel)),
+                ),
             }
         }
     }
-    read_all(found, |_, rel| {
+    let mut collected = read_all(found, |_, rel| {
         repo.tree.read_confined(rel, MAX_LOCKFILE_BYTES)
-    })
+    })?;
+    collected.findings.extend(unknown);
+    Ok(collected)
 }
 
 fn display_path(root: &Path, path: &Path) -> String {
