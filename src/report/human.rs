@@ -4,7 +4,8 @@
 use std::fmt;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{Style, Verdict};
@@ -13,7 +14,50 @@ use crate::source::Sources;
 
 struct View<'a> {
     finding: &'a Finding,
-    source: Option<NamedSource<String>>,
+    source: Option<Window<'a>>,
+}
+
+/// The lines of a file around a finding, as miette's source: miette finds line numbers by
+/// scanning its source from the start, so handing it whole files costs the file's size per
+/// finding (quadratic for a large lockfile with many findings). The window keeps the
+/// file's own line numbers and offsets.
+struct Window<'a> {
+    name: &'a str,
+    text: &'a str,
+    /// Byte offset of the window in the file.
+    start: usize,
+    /// Lines before the window.
+    lines_before: usize,
+}
+
+impl SourceCode for Window<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let offset = span
+            .offset()
+            .saturating_sub(self.start)
+            .min(self.text.len());
+        let local = SourceSpan::new(offset.into(), span.len().min(self.text.len() - offset));
+        let inner =
+            self.text
+                .as_bytes()
+                .read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_owned(),
+            inner.data(),
+            SourceSpan::new(
+                (inner.span().offset() + self.start).into(),
+                inner.span().len(),
+            ),
+            inner.line() + self.lines_before,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 impl View<'_> {
@@ -92,6 +136,8 @@ pub fn render(findings: &[Finding], sources: &Sources, style: Style, verdict: Ve
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
         .with_context_lines(1);
+    let by_path: std::collections::HashMap<&str, &crate::source::SourceFile> =
+        sources.iter().map(|f| (f.path.as_str(), f)).collect();
     let mut out = String::new();
     for finding in findings {
         let source = finding.location.as_ref().and_then(|loc| {
@@ -100,9 +146,21 @@ pub fn render(findings: &[Finding], sources: &Sources, style: Style, verdict: Ve
             if loc.len == 0 && loc.offset == 0 {
                 return None;
             }
-            let file = sources.by_path(&loc.path)?;
+            let file = by_path.get(loc.path.as_str())?;
             // An empty file (too large, unreadable) has nothing to show.
-            (!file.text.is_empty()).then(|| NamedSource::new(&loc.path, file.text.to_string()))
+            if file.text.is_empty() {
+                return None;
+            }
+            // The span's lines plus a margin wider than the context shown.
+            let end_line = file.location(loc.offset + loc.len, 0).line;
+            let range = file.line_range(loc.line.saturating_sub(3), end_line + 3);
+            let lines_before = file.location(range.start, 0).line - 1;
+            Some(Window {
+                name: &loc.path,
+                text: &file.text[range.clone()],
+                start: range.start,
+                lines_before,
+            })
         });
         let view = View { finding, source };
         if handler.render_report(&mut out, &view).is_err() {

@@ -59,6 +59,20 @@ impl SourceFile {
         }
     }
 
+    /// The byte range of 1-based lines `first..=last` (clamped to the file), newline of the
+    /// last line excluded.
+    pub fn line_range(&self, first: usize, last: usize) -> std::ops::Range<usize> {
+        let lines = self.line_starts.len();
+        let first = first.clamp(1, lines) - 1;
+        let last = last.clamp(first + 1, lines) - 1;
+        let start = self.line_starts[first];
+        let end = self
+            .line_starts
+            .get(last + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        start..end.max(start)
+    }
+
     /// The location of the start of a 1-based line (clamped to the file).
     pub fn line_location(&self, line: usize) -> Location {
         let index = line.saturating_sub(1).min(self.line_starts.len() - 1);
