@@ -1,8 +1,8 @@
 //! Pull-request mode end to end with the baseline-change review and the audit: a weakened
 //! baseline names its owner, a vulnerability introduced by a lockfile change is new.
 
-use super::{assert_report_schema, one};
 use super::pr::{commit_all, scaffolded};
+use super::{assert_report_schema, one};
 use serde_json::json;
 
 #[test]
