@@ -215,54 +215,19 @@ fn problem(line: usize, message: String) -> Problem {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
 
     use serde_json::Value;
 
     use super::*;
-    use crate::conform::{Reader, RepoReader};
-    use crate::inventory::fixtures;
-
-    /// A file system of in-memory files.
-    struct Files(BTreeMap<String, String>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .cloned()
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-        fn glob(&self, _: &str) -> Vec<String> {
-            Vec::new()
-        }
-        fn exists(&self, path: &str) -> bool {
-            self.0.contains_key(path)
-        }
-    }
-
-    fn run(kind: Kind, path: &str, text: &str, files: &[(&str, &str)]) -> Extracted {
-        let reader = Files(
-            files
-                .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-        );
-        parse(
-            kind,
-            &Input {
-                path,
-                text,
-                reader: &reader,
-            },
-        )
-    }
+    use crate::conform::RepoReader;
+    use crate::inventory::fixtures::{self, parse_with};
 
     const STATUS: &str = "Package: libacl1\nStatus: install ok installed\nSource: acl\nVersion: 2.3.1-3\nDescription: access control list\n shared library\n .\n more\n\nPackage: util-linux-extra\nStatus: install ok installed\nSource: util-linux (2.38.1-5)\nVersion: 2.38.1-5+b1\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: acl\nStatus: install ok installed\nSource: acl\nVersion: 2.3.1-3\n";
 
     #[test]
     fn installed_packages_with_their_source() {
-        let got = run(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &[]);
+        let got = parse_with(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &[]);
         let found: Vec<_> = got
             .components
             .iter()
@@ -327,13 +292,13 @@ mod tests {
             (vec![("etc/os-release", "ID=ubuntu\n")], Ecosystem::Debian),
             (vec![], Ecosystem::Debian),
         ] {
-            let got = run(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &files);
+            let got = parse_with(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &files);
             assert!(
                 got.components.iter().all(|c| c.ecosystem == want),
                 "{files:?}"
             );
         }
-        let got = run(Kind::OpkgStatus, "usr/lib/opkg/status", STATUS, &[]);
+        let got = parse_with(Kind::OpkgStatus, "usr/lib/opkg/status", STATUS, &[]);
         assert!(
             got.components
                 .iter()
@@ -344,7 +309,7 @@ mod tests {
     #[test]
     fn bad_entries_are_problems_and_do_not_hide_the_others() {
         let text = "Package: nostatus\nVersion: 1\n\nStatus: install ok installed\nVersion: 2\n\nPackage: noversion\nStatus: install ok installed\n\nPackage: bad\nStatus: broken\nVersion: 1\n\ngarbage line\nPackage: good\nStatus: install ok installed\nVersion: 3\nmore garbage\n";
-        let got = run(Kind::DpkgStatus, "var/lib/dpkg/status", text, &[]);
+        let got = parse_with(Kind::DpkgStatus, "var/lib/dpkg/status", text, &[]);
         let names: Vec<_> = got.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["good"]);
         let lines: Vec<_> = got.problems.iter().map(|p| p.line).collect();
@@ -354,7 +319,7 @@ mod tests {
 
     #[test]
     fn status_d_entries_need_no_status() {
-        let got = run(
+        let got = parse_with(
             Kind::DpkgStatus,
             "var/lib/dpkg/status.d/base",
             "Package: base-files\nVersion: 12.4\n\nPackage: bar\nStatus: deinstall ok config-files\nVersion: 1.0\n",
@@ -371,7 +336,7 @@ mod tests {
             .map(|i| format!("Package: pkg{i}\nStatus: install ok installed\nVersion: 1.{i}-1\nDescription: x\n long text\n\n"))
             .collect();
         let start = std::time::Instant::now();
-        let got = run(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
+        let got = parse_with(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
         let elapsed = start.elapsed();
         assert_eq!(got.components.len(), 1000);
         assert!(elapsed.as_millis() < 200, "{elapsed:?}");
@@ -430,7 +395,7 @@ mod tests {
                 if let Some(release) = &release {
                     files.push(("etc/os-release", release.as_str()));
                 }
-                let got = run(kind, &path, &text, &files);
+                let got = parse_with(kind, &path, &text, &files);
                 let want_ecosystem = match (opkg, release.as_deref().is_some_and(is_ubuntu)) {
                     (true, _) => Ecosystem::OpenWrt,
                     (false, true) => Ecosystem::Ubuntu,
@@ -537,7 +502,7 @@ mod tests {
             fixtures::folder("dpkg-status/real-world").join("locks-many.status"),
         )
         .unwrap();
-        let got = run(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
+        let got = parse_with(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
         assert_eq!(got.components.len(), 1);
         assert!(got.problems.is_empty(), "{:?}", got.problems);
     }

@@ -314,36 +314,11 @@ fn problem(line: usize, message: String) -> Problem {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::conform::Reader;
     use crate::inventory::{Kind, fixtures};
 
-    struct Files(BTreeMap<&'static str, &'static str>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .map(|t| (*t).to_owned())
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-        fn glob(&self, _: &str) -> Vec<String> {
-            Vec::new()
-        }
-        fn exists(&self, path: &str) -> bool {
-            self.0.contains_key(path)
-        }
-    }
-
-    fn run(text: &str, files: &[(&'static str, &'static str)]) -> Extracted {
-        let reader = Files(files.iter().copied().collect());
-        parse(&Input {
-            path: "svc/go.mod",
-            text,
-            reader: &reader,
-        })
+    fn run(text: &str, files: &[(&str, &str)]) -> Extracted {
+        fixtures::parse_with(Kind::GoMod, "svc/go.mod", text, files)
     }
 
     fn found(got: &Extracted) -> Vec<(&str, Option<&str>, &str, usize)> {

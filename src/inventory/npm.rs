@@ -259,15 +259,7 @@ mod tests {
     use crate::conform::RepoReader;
 
     fn read(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir().join("hardline-no-such-dir"));
-        parse_kind(
-            Kind::NpmLock,
-            &Input {
-                path: "web/package-lock.json",
-                text,
-                reader: &reader,
-            },
-        )
+        fixtures::parse_text(Kind::NpmLock, "web/package-lock.json", text)
     }
 
     fn found(out: &Extracted) -> Vec<(&str, Option<&str>, Option<&str>, usize)> {

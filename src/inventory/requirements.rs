@@ -395,37 +395,12 @@ fn problem(line: usize, message: String) -> Problem {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::conform::Reader;
-    use crate::inventory::fixtures;
+    use crate::inventory::fixtures::{self, found};
     use crate::inventory::{Component, Kind};
 
-    struct Files(BTreeMap<&'static str, &'static str>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .map(|t| (*t).to_owned())
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-        fn glob(&self, _: &str) -> Vec<String> {
-            Vec::new()
-        }
-        fn exists(&self, path: &str) -> bool {
-            self.0.contains_key(path)
-        }
-    }
-
-    fn run(path: &str, text: &str, files: &[(&'static str, &'static str)]) -> Extracted {
-        let reader = Files(files.iter().copied().collect());
-        parse(&Input {
-            path,
-            text,
-            reader: &reader,
-        })
+    fn run(path: &str, text: &str, files: &[(&str, &str)]) -> Extracted {
+        fixtures::parse_with(Kind::Requirements, path, text, files)
     }
 
     fn req(line: &str) -> Line {
@@ -530,18 +505,13 @@ mod tests {
     fn hash_options_markers_and_continuations() {
         let text = "# top\npkgA==1.0 \\\n  --hash=sha256:123 \\\n  --hash=sha256:456\n\nfoo5==1.0; python_version < \"2.7\" --hash=sha256:1\nfoo17--hash==1.0\nsix==1.2 # pinned\n";
         let got = run("requirements.txt", text, &[]);
-        let lines: Vec<_> = got
-            .components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref(), c.line))
-            .collect();
         assert_eq!(
-            lines,
+            found(&got),
             [
-                ("pkgA", Some("1.0"), 2),
-                ("foo5", Some("1.0"), 6),
-                ("foo17--hash", Some("1.0"), 7),
-                ("six", Some("1.2"), 8),
+                ("pkgA", "1.0", 2),
+                ("foo5", "1.0", 6),
+                ("foo17--hash", "1.0", 7),
+                ("six", "1.2", 8),
             ]
         );
         assert!(got.problems.is_empty(), "{:?}", got.problems);
