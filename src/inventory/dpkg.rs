@@ -9,7 +9,8 @@
 //! `usr/lib/os-release`), found beside the `var/` the status file is under, says
 //! `ID=ubuntu` (or `ID_LIKE` names ubuntu), and Debian otherwise.
 
-use super::{Component, Ecosystem, Extracted, Input, Kind, Problem};
+use super::lockfile::line_problem;
+use super::{Component, Ecosystem, Extracted, Input, Kind};
 
 /// Reads a dpkg (`kind` [`Kind::DpkgStatus`]) or opkg status file.
 pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
@@ -23,7 +24,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
     for paragraph in paragraphs(input.text) {
         if let Some(&first) = paragraph.malformed.first() {
             let more = paragraph.malformed.len() - 1;
-            out.problems.push(problem(
+            out.problems.push(line_problem(
                 first,
                 if more == 0 {
                     "line is not `Field: value`; ignored".to_owned()
@@ -38,7 +39,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             continue;
         }
         let Some((name, name_line)) = paragraph.field("Package") else {
-            out.problems.push(problem(
+            out.problems.push(line_problem(
                 paragraph.line,
                 "package entry has no `Package` field; skipped".to_owned(),
             ));
@@ -49,7 +50,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
                 [_, _, "installed"] => {}
                 [_, _, _] => continue, // not (or not fully) installed
                 _ => {
-                    out.problems.push(problem(
+                    out.problems.push(line_problem(
                         line,
                         format!("`Status: {status}` of `{name}` is not `want flag state`; skipped"),
                     ));
@@ -58,7 +59,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             },
             None if status_d => {}
             None => {
-                out.problems.push(problem(
+                out.problems.push(line_problem(
                     name_line,
                     format!("package `{name}` has no `Status` field; skipped"),
                 ));
@@ -66,7 +67,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             }
         }
         let Some((version, _)) = paragraph.field("Version").filter(|(v, _)| !v.is_empty()) else {
-            out.problems.push(problem(
+            out.problems.push(line_problem(
                 name_line,
                 format!("package `{name}` has no `Version` field; skipped"),
             ));
@@ -201,14 +202,6 @@ fn paragraphs(text: &str) -> Vec<Paragraph<'_>> {
         out.push(current);
     }
     out
-}
-
-fn problem(line: usize, message: String) -> Problem {
-    Problem {
-        line,
-        column: 1,
-        message,
-    }
 }
 
 #[cfg(test)]

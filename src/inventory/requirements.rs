@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use super::lockfile::line_problem;
 use super::{Component, Ecosystem, Extracted, Input, Problem};
 use crate::conform::MAX_INCLUDED_FILES;
 
@@ -46,7 +47,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
         for (line, target) in includes {
             let at = via.unwrap_or(line);
             let Some(resolved) = join(parent(&path), &target) else {
-                problems.push(problem(
+                problems.push(line_problem(
                     line,
                     format!("include `{target}` leads outside the repository; not read"),
                 ));
@@ -56,7 +57,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
                 continue;
             }
             if seen.len() > MAX_INCLUDED_FILES {
-                problems.push(problem(
+                problems.push(line_problem(
                     line,
                     format!(
                         "more than {MAX_INCLUDED_FILES} included files; `{resolved}` and later includes are not read"
@@ -66,7 +67,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
             }
             match input.reader.read(&resolved) {
                 Ok(text) => queue.push_back((resolved, text, Some(at))),
-                Err(why) => problems.push(problem(
+                Err(why) => problems.push(line_problem(
                     line,
                     format!("cannot read included requirements file: {why}"),
                 )),
@@ -75,7 +76,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
         match via {
             None => out.problems.extend(problems),
             Some(at) => out.problems.extend(problems.into_iter().map(|p| {
-                problem(
+                line_problem(
                     at,
                     format!("in included `{path}` line {}: {}", p.line, p.message),
                 )
@@ -102,14 +103,14 @@ fn parse_file(
         match read_line(&logical) {
             Line::Nothing => {}
             Line::Include(target) => includes.push((line, target)),
-            Line::Problem(message) => problems.push(problem(line, message)),
+            Line::Problem(message) => problems.push(line_problem(line, message)),
             Line::Requirement(req) => {
                 if req
                     .version
                     .as_deref()
                     .is_some_and(|v| v.contains(char::is_whitespace))
                 {
-                    problems.push(problem(
+                    problems.push(line_problem(
                         line,
                         format!(
                             "version of `{}` contains text that is not part of a version; read as written",
@@ -381,14 +382,6 @@ fn join(dir: &str, rel: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-fn problem(line: usize, message: String) -> Problem {
-    Problem {
-        line,
-        column: 1,
-        message,
-    }
 }
 
 #[cfg(test)]
