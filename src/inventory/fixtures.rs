@@ -67,6 +67,14 @@ pub(super) fn found(out: &Extracted) -> Vec<(&str, &str, usize)> {
         .collect()
 }
 
+/// The (line, column, message) of every problem, in order.
+pub(super) fn messages(out: &Extracted) -> Vec<(usize, usize, &str)> {
+    out.problems
+        .iter()
+        .map(|p| (p.line, p.column, p.message.as_str()))
+        .collect()
+}
+
 /// `../shared/osv-fixtures/<folder>`.
 pub(super) fn folder(folder: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -254,7 +254,8 @@ fn dependency(name: &str, version: &str, line: usize, out: &mut Collector<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Kind, fixtures, parse as parse_kind};
+    use super::super::fixtures::{self, messages};
+    use super::super::{Kind, parse as parse_kind};
     use super::*;
     use crate::conform::RepoReader;
 
@@ -273,13 +274,6 @@ mod tests {
                     c.line,
                 )
             })
-            .collect()
-    }
-
-    fn messages(out: &Extracted) -> Vec<(usize, usize, &str)> {
-        out.problems
-            .iter()
-            .map(|p| (p.line, p.column, p.message.as_str()))
             .collect()
     }
 

@@ -330,18 +330,11 @@ fn from_name(key: &str) -> (Option<&str>, Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::super::Kind;
-    use super::super::fixtures::{self, found};
+    use super::super::fixtures::{self, found, messages};
     use super::*;
 
     fn read(text: &str) -> Extracted {
         fixtures::parse_text(Kind::PnpmLock, "pnpm-lock.yaml", text)
-    }
-
-    fn messages(out: &Extracted) -> Vec<(usize, usize, &str)> {
-        out.problems
-            .iter()
-            .map(|p| (p.line, p.column, p.message.as_str()))
-            .collect()
     }
 
     #[test]
