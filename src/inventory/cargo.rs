@@ -323,28 +323,12 @@ fn from_tree(table: &Spanned<DeTable<'_>>, text: &str, out: &mut Collector<'_>) 
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures;
-    use super::super::{Kind, parse as parse_kind};
+    use super::super::Kind;
+    use super::super::fixtures::{self, found};
     use super::*;
-    use crate::conform::RepoReader;
 
     fn read(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse_kind(
-            Kind::CargoLock,
-            &Input {
-                path: "Cargo.lock",
-                text,
-                reader: &reader,
-            },
-        )
-    }
-
-    fn found(out: &Extracted) -> Vec<(&str, &str, usize)> {
-        out.components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref().unwrap_or(""), c.line))
-            .collect()
+        fixtures::parse_text(Kind::CargoLock, "Cargo.lock", text)
     }
 
     #[test]

@@ -109,27 +109,12 @@ fn package(item: &Node<'_>, section: &str, at: &Positions<'_>, out: &mut Collect
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Kind, fixtures, parse as parse_kind};
+    use super::super::Kind;
+    use super::super::fixtures::{self, found};
     use super::*;
-    use crate::conform::RepoReader;
 
     fn read(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse_kind(
-            Kind::ComposerLock,
-            &Input {
-                path: "app/composer.lock",
-                text,
-                reader: &reader,
-            },
-        )
-    }
-
-    fn found(out: &Extracted) -> Vec<(&str, &str, usize)> {
-        out.components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref().unwrap_or(""), c.line))
-            .collect()
+        fixtures::parse_text(Kind::ComposerLock, "app/composer.lock", text)
     }
 
     #[test]

@@ -311,23 +311,11 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::conform::RepoReader;
-    use crate::inventory::{Kind, fixtures};
+    use crate::inventory::Kind;
+    use crate::inventory::fixtures::{self, found};
 
     fn run(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse(&Input {
-            path: "Dockerfile",
-            text,
-            reader: &reader,
-        })
-    }
-
-    fn images(got: &Extracted) -> Vec<(&str, &str, usize)> {
-        got.components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref().unwrap_or(""), c.line))
-            .collect()
+        fixtures::parse_text(Kind::Dockerfile, "Dockerfile", text)
     }
 
     #[test]
@@ -363,7 +351,7 @@ mod tests {
             "# syntax=docker/dockerfile:1\nARG GO=1.22\nARG BASE=\"debian\" TAG\nFROM --platform=$BUILDPLATFORM golang:${GO}-alpine AS Build\nRUN go build\nFROM build AS test\nFROM ${BASE}:${TAG:-bookworm}-slim\nCOPY --from=build /app /app\nFROM scratch\nFROM golang:${GO}-alpine\nfrom alpine:3.19 as final\n",
         );
         assert_eq!(
-            images(&got),
+            found(&got),
             [
                 ("golang", "1.22-alpine", 4),
                 ("debian", "bookworm-slim", 7),
@@ -378,13 +366,13 @@ mod tests {
         let got = run(
             "FROM \\\n  # a comment inside\n  python:3.12 \\\n  AS base\nRUN <<EOF\nFROM not-an-image:1\nEOF\nRUN <<-'SCRIPT' cat\n\tFROM also-not:2\n\tSCRIPT\nFROM node:20\n",
         );
-        assert_eq!(images(&got), [("python", "3.12", 1), ("node", "20", 11)]);
+        assert_eq!(found(&got), [("python", "3.12", 1), ("node", "20", 11)]);
         assert!(got.problems.is_empty(), "{:?}", got.problems);
         let got = run(
             "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022 `\n  AS win\nRUN dir c:\\\nFROM win\n",
         );
         assert_eq!(
-            images(&got),
+            found(&got),
             [("mcr.microsoft.com/windows/servercore", "ltsc2022", 2)]
         );
     }
@@ -392,7 +380,7 @@ mod tests {
     #[test]
     fn unresolved_arguments_and_bad_files_are_problems() {
         let got = run("ARG IMAGE\nFROM ${IMAGE}\nFROM nginx:1\nFROM\nFROM a b c\n");
-        assert_eq!(images(&got), [("nginx", "1", 3)]);
+        assert_eq!(found(&got), [("nginx", "1", 3)]);
         let lines: Vec<_> = got.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [2, 4, 5]);
         assert!(got.problems[0].message.contains("`IMAGE`"));
@@ -407,14 +395,7 @@ mod tests {
 
     #[test]
     fn fixtures_agree() {
-        let checked = fixtures::check_cases(
-            "dockerfile-from",
-            Kind::Dockerfile,
-            fixtures::cases("dockerfile-from")
-                .into_iter()
-                .filter(|c| c.config.is_none()),
-            |c| (c.name.clone(), c.version.clone().unwrap_or_default()),
-        );
+        let checked = fixtures::check_default_cases("dockerfile-from", Kind::Dockerfile);
         // The `maxFileSizeBytes` case is skipped: size limits are the reader's business.
         assert_eq!(checked, 8);
     }

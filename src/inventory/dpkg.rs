@@ -9,7 +9,8 @@
 //! `usr/lib/os-release`), found beside the `var/` the status file is under, says
 //! `ID=ubuntu` (or `ID_LIKE` names ubuntu), and Debian otherwise.
 
-use super::{Component, Ecosystem, Extracted, Input, Kind, Problem};
+use super::lockfile::line_problem;
+use super::{Component, Ecosystem, Extracted, Input, Kind};
 
 /// Reads a dpkg (`kind` [`Kind::DpkgStatus`]) or opkg status file.
 pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
@@ -23,7 +24,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
     for paragraph in paragraphs(input.text) {
         if let Some(&first) = paragraph.malformed.first() {
             let more = paragraph.malformed.len() - 1;
-            out.problems.push(problem(
+            out.problems.push(line_problem(
                 first,
                 if more == 0 {
                     "line is not `Field: value`; ignored".to_owned()
@@ -38,7 +39,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             continue;
         }
         let Some((name, name_line)) = paragraph.field("Package") else {
-            out.problems.push(problem(
+            out.problems.push(line_problem(
                 paragraph.line,
                 "package entry has no `Package` field; skipped".to_owned(),
             ));
@@ -49,7 +50,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
                 [_, _, "installed"] => {}
                 [_, _, _] => continue, // not (or not fully) installed
                 _ => {
-                    out.problems.push(problem(
+                    out.problems.push(line_problem(
                         line,
                         format!("`Status: {status}` of `{name}` is not `want flag state`; skipped"),
                     ));
@@ -58,7 +59,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             },
             None if status_d => {}
             None => {
-                out.problems.push(problem(
+                out.problems.push(line_problem(
                     name_line,
                     format!("package `{name}` has no `Status` field; skipped"),
                 ));
@@ -66,7 +67,7 @@ pub(crate) fn parse(kind: Kind, input: &Input<'_>) -> Extracted {
             }
         }
         let Some((version, _)) = paragraph.field("Version").filter(|(v, _)| !v.is_empty()) else {
-            out.problems.push(problem(
+            out.problems.push(line_problem(
                 name_line,
                 format!("package `{name}` has no `Version` field; skipped"),
             ));
@@ -203,66 +204,23 @@ fn paragraphs(text: &str) -> Vec<Paragraph<'_>> {
     out
 }
 
-fn problem(line: usize, message: String) -> Problem {
-    Problem {
-        line,
-        column: 1,
-        message,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeSet;
 
     use serde_json::Value;
 
     use super::*;
-    use crate::conform::{Reader, RepoReader};
-    use crate::inventory::fixtures;
-
-    /// A file system of in-memory files.
-    struct Files(BTreeMap<String, String>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .cloned()
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-        fn glob(&self, _: &str) -> Vec<String> {
-            Vec::new()
-        }
-        fn exists(&self, path: &str) -> bool {
-            self.0.contains_key(path)
-        }
-    }
-
-    fn run(kind: Kind, path: &str, text: &str, files: &[(&str, &str)]) -> Extracted {
-        let reader = Files(
-            files
-                .iter()
-                .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-                .collect(),
-        );
-        parse(
-            kind,
-            &Input {
-                path,
-                text,
-                reader: &reader,
-            },
-        )
-    }
+    use crate::conform::RepoReader;
+    use crate::inventory::fixtures::{self, parse_with};
 
     const STATUS: &str = "Package: libacl1\nStatus: install ok installed\nSource: acl\nVersion: 2.3.1-3\nDescription: access control list\n shared library\n .\n more\n\nPackage: util-linux-extra\nStatus: install ok installed\nSource: util-linux (2.38.1-5)\nVersion: 2.38.1-5+b1\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 1\n\nPackage: acl\nStatus: install ok installed\nSource: acl\nVersion: 2.3.1-3\n";
 
     #[test]
     fn installed_packages_with_their_source() {
-        let got = run(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &[]);
+        let got = parse_with(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &[]);
         let found: Vec<_> = got
             .components
             .iter()
@@ -327,13 +285,13 @@ mod tests {
             (vec![("etc/os-release", "ID=ubuntu\n")], Ecosystem::Debian),
             (vec![], Ecosystem::Debian),
         ] {
-            let got = run(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &files);
+            let got = parse_with(Kind::DpkgStatus, "img/var/lib/dpkg/status", STATUS, &files);
             assert!(
                 got.components.iter().all(|c| c.ecosystem == want),
                 "{files:?}"
             );
         }
-        let got = run(Kind::OpkgStatus, "usr/lib/opkg/status", STATUS, &[]);
+        let got = parse_with(Kind::OpkgStatus, "usr/lib/opkg/status", STATUS, &[]);
         assert!(
             got.components
                 .iter()
@@ -344,7 +302,7 @@ mod tests {
     #[test]
     fn bad_entries_are_problems_and_do_not_hide_the_others() {
         let text = "Package: nostatus\nVersion: 1\n\nStatus: install ok installed\nVersion: 2\n\nPackage: noversion\nStatus: install ok installed\n\nPackage: bad\nStatus: broken\nVersion: 1\n\ngarbage line\nPackage: good\nStatus: install ok installed\nVersion: 3\nmore garbage\n";
-        let got = run(Kind::DpkgStatus, "var/lib/dpkg/status", text, &[]);
+        let got = parse_with(Kind::DpkgStatus, "var/lib/dpkg/status", text, &[]);
         let names: Vec<_> = got.components.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["good"]);
         let lines: Vec<_> = got.problems.iter().map(|p| p.line).collect();
@@ -354,7 +312,7 @@ mod tests {
 
     #[test]
     fn status_d_entries_need_no_status() {
-        let got = run(
+        let got = parse_with(
             Kind::DpkgStatus,
             "var/lib/dpkg/status.d/base",
             "Package: base-files\nVersion: 12.4\n\nPackage: bar\nStatus: deinstall ok config-files\nVersion: 1.0\n",
@@ -371,7 +329,7 @@ mod tests {
             .map(|i| format!("Package: pkg{i}\nStatus: install ok installed\nVersion: 1.{i}-1\nDescription: x\n long text\n\n"))
             .collect();
         let start = std::time::Instant::now();
-        let got = run(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
+        let got = parse_with(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
         let elapsed = start.elapsed();
         assert_eq!(got.components.len(), 1000);
         assert!(elapsed.as_millis() < 200, "{elapsed:?}");
@@ -430,7 +388,7 @@ mod tests {
                 if let Some(release) = &release {
                     files.push(("etc/os-release", release.as_str()));
                 }
-                let got = run(kind, &path, &text, &files);
+                let got = parse_with(kind, &path, &text, &files);
                 let want_ecosystem = match (opkg, release.as_deref().is_some_and(is_ubuntu)) {
                     (true, _) => Ecosystem::OpenWrt,
                     (false, true) => Ecosystem::Ubuntu,
@@ -537,7 +495,7 @@ mod tests {
             fixtures::folder("dpkg-status/real-world").join("locks-many.status"),
         )
         .unwrap();
-        let got = run(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
+        let got = parse_with(Kind::DpkgStatus, "var/lib/dpkg/status", &text, &[]);
         assert_eq!(got.components.len(), 1);
         assert!(got.problems.is_empty(), "{:?}", got.problems);
     }

@@ -4,13 +4,76 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::{Input, Kind};
-use crate::conform::RepoReader;
+use super::{Extracted, Input, Kind};
+use crate::conform::{Reader, RepoReader};
+
+/// Files held in memory by repo-relative path: what a format may pull in besides the file
+/// being read (`-r` includes, a sibling `go.sum`, `status.d` entries).
+pub(super) struct Files(BTreeMap<String, String>);
+
+impl Files {
+    pub(super) fn new(files: &[(&str, &str)]) -> Files {
+        Files(
+            files
+                .iter()
+                .map(|(path, text)| ((*path).to_owned(), (*text).to_owned()))
+                .collect(),
+        )
+    }
+}
+
+impl Reader for Files {
+    fn read(&self, path: &str) -> Result<String, String> {
+        self.0
+            .get(path)
+            .cloned()
+            .ok_or_else(|| format!("`{path}` does not exist"))
+    }
+    fn glob(&self, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+    fn exists(&self, path: &str) -> bool {
+        self.0.contains_key(path)
+    }
+}
+
+/// Parses `text` as `kind` from `path`, with `files` the only other files there are.
+pub(super) fn parse_with(kind: Kind, path: &str, text: &str, files: &[(&str, &str)]) -> Extracted {
+    super::parse(
+        kind,
+        &Input {
+            path,
+            text,
+            reader: &Files::new(files),
+        },
+    )
+}
+
+/// Parses `text` as `kind` from `path`, with no other file to read.
+pub(super) fn parse_text(kind: Kind, path: &str, text: &str) -> Extracted {
+    parse_with(kind, path, text, &[])
+}
+
+/// The (name, version, line) of every component, in order; `""` for no version.
+pub(super) fn found(out: &Extracted) -> Vec<(&str, &str, usize)> {
+    out.components
+        .iter()
+        .map(|c| (c.name.as_str(), c.version.as_deref().unwrap_or(""), c.line))
+        .collect()
+}
+
+/// The (line, column, message) of every problem, in order.
+pub(super) fn messages(out: &Extracted) -> Vec<(usize, usize, &str)> {
+    out.problems
+        .iter()
+        .map(|p| (p.line, p.column, p.message.as_str()))
+        .collect()
+}
 
 /// `../shared/osv-fixtures/<folder>`.
 pub(super) fn folder(folder: &str) -> PathBuf {
@@ -73,7 +136,7 @@ pub(super) fn cases(folder_name: &str) -> Vec<Case> {
 }
 
 /// Parses one fixture as `kind`, reading included files from the fixture's folder.
-pub(super) fn extract(folder_name: &str, fixture: &str, kind: Kind) -> super::Extracted {
+pub(super) fn extract(folder_name: &str, fixture: &str, kind: Kind) -> Extracted {
     let root = folder(folder_name);
     let text = String::from_utf8_lossy(&std::fs::read(root.join(fixture)).unwrap()).into_owned();
     let reader = RepoReader::new(root);
@@ -188,6 +251,19 @@ pub(super) fn check_cases(
         failures.join("\n")
     );
     checked
+}
+
+/// [`check_cases`] over every default-configuration case of `folder_name`, each component
+/// keyed by its name and version.
+pub(super) fn check_default_cases(folder_name: &str, kind: Kind) -> usize {
+    check_cases(
+        folder_name,
+        kind,
+        cases(folder_name)
+            .into_iter()
+            .filter(|c| c.config.is_none()),
+        |c| (c.name.clone(), c.version.clone().unwrap_or_default()),
+    )
 }
 
 /// The (name, version, line) of every package whose line upstream asserts in `case`.

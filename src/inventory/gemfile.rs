@@ -67,27 +67,12 @@ fn spec(text: &str, line: usize, out: &mut Collector<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Kind, fixtures, parse as parse_kind};
+    use super::super::Kind;
+    use super::super::fixtures::{self, found};
     use super::*;
-    use crate::conform::RepoReader;
 
     fn read(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse_kind(
-            Kind::GemfileLock,
-            &Input {
-                path: "Gemfile.lock",
-                text,
-                reader: &reader,
-            },
-        )
-    }
-
-    fn found(out: &Extracted) -> Vec<(&str, &str, usize)> {
-        out.components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref().unwrap_or(""), c.line))
-            .collect()
+        fixtures::parse_text(Kind::GemfileLock, "Gemfile.lock", text)
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 
+use super::lockfile::line_problem;
 use super::{Component, Ecosystem, Extracted, Input, Problem};
 
 /// Reads a `go.mod` (and, for go 1.16 and older, its `go.sum`).
@@ -140,7 +141,7 @@ fn read_mod(text: &str, problems: &mut Vec<Problem>) -> ModFile {
             Some(verb) => (verb, &tokens[..]),
             None => {
                 let Some(verb) = DIRECTIVES.iter().find(|d| **d == tokens[0]).copied() else {
-                    problems.push(problem(
+                    problems.push(line_problem(
                         line,
                         format!("unknown directive `{}`: not a `go.mod` line", tokens[0]),
                     ));
@@ -156,7 +157,7 @@ fn read_mod(text: &str, problems: &mut Vec<Problem>) -> ModFile {
         match verb {
             "go" => match args {
                 [version] => file.go = Some(((*version).to_owned(), line)),
-                _ => problems.push(problem(line, "`go` takes one version".to_owned())),
+                _ => problems.push(line_problem(line, "`go` takes one version".to_owned())),
             },
             "toolchain" => match args {
                 [name] => match name.strip_prefix("go") {
@@ -166,12 +167,12 @@ fn read_mod(text: &str, problems: &mut Vec<Problem>) -> ModFile {
                         toolchain = Some((version.to_owned(), line));
                     }
                     _ if *name == "default" => {}
-                    _ => problems.push(problem(
+                    _ => problems.push(line_problem(
                         line,
                         format!("toolchain `{name}` is not `go` and a version"),
                     )),
                 },
-                _ => problems.push(problem(line, "`toolchain` takes one name".to_owned())),
+                _ => problems.push(line_problem(line, "`toolchain` takes one name".to_owned())),
             },
             "require" => match args {
                 [module, version] => file.requires.push(Require {
@@ -179,14 +180,14 @@ fn read_mod(text: &str, problems: &mut Vec<Problem>) -> ModFile {
                     version: strip_v(version),
                     line,
                 }),
-                _ => problems.push(problem(
+                _ => problems.push(line_problem(
                     line,
                     "`require` takes a module path and a version".to_owned(),
                 )),
             },
             "replace" => match read_replace(args, line) {
                 Some(replace) => file.replaces.push(replace),
-                None => problems.push(problem(
+                None => problems.push(line_problem(
                     line,
                     "`replace` takes `module [version] => module version` or `=> ./directory`"
                         .to_owned(),
@@ -196,7 +197,7 @@ fn read_mod(text: &str, problems: &mut Vec<Problem>) -> ModFile {
         }
     }
     if let Some(verb) = block {
-        problems.push(problem(
+        problems.push(line_problem(
             text.lines().count().max(1),
             format!("`{verb} (` block is not closed"),
         ));
@@ -279,7 +280,7 @@ fn read_sum(
     let text = match input.reader.read(&sum_path) {
         Ok(text) => text,
         Err(why) => {
-            problems.push(problem(at, format!("cannot read `go.sum`: {why}")));
+            problems.push(line_problem(at, format!("cannot read `go.sum`: {why}")));
             return;
         }
     };
@@ -294,7 +295,7 @@ fn read_sum(
                 Some(strip_v(version)),
                 index + 1,
             )),
-            _ => problems.push(problem(
+            _ => problems.push(line_problem(
                 at,
                 format!("`{sum_path}` line {}: not `module version hash`", index + 1),
             )),
@@ -302,48 +303,15 @@ fn read_sum(
     }
 }
 
-fn problem(line: usize, message: String) -> Problem {
-    Problem {
-        line,
-        column: 1,
-        message,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::conform::Reader;
     use crate::inventory::{Kind, fixtures};
 
-    struct Files(BTreeMap<&'static str, &'static str>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .map(|t| (*t).to_owned())
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-        fn glob(&self, _: &str) -> Vec<String> {
-            Vec::new()
-        }
-        fn exists(&self, path: &str) -> bool {
-            self.0.contains_key(path)
-        }
-    }
-
-    fn run(text: &str, files: &[(&'static str, &'static str)]) -> Extracted {
-        let reader = Files(files.iter().copied().collect());
-        parse(&Input {
-            path: "svc/go.mod",
-            text,
-            reader: &reader,
-        })
+    fn run(text: &str, files: &[(&str, &str)]) -> Extracted {
+        fixtures::parse_with(Kind::GoMod, "svc/go.mod", text, files)
     }
 
     fn found(got: &Extracted) -> Vec<(&str, Option<&str>, &str, usize)> {

@@ -103,6 +103,16 @@ impl<'a> Collector<'a> {
     }
 }
 
+/// A problem with line `line` as a whole (column 1), for parsers that keep their own list
+/// of problems.
+pub(super) fn line_problem(line: usize, message: String) -> Problem {
+    Problem {
+        line,
+        column: 1,
+        message,
+    }
+}
+
 /// The lines of `text` with their 1-based numbers, without terminators (`\n`, `\r\n`) and
 /// without a leading byte-order mark.
 pub(super) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {

@@ -254,20 +254,13 @@ fn dependency(name: &str, version: &str, line: usize, out: &mut Collector<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Kind, fixtures, parse as parse_kind};
+    use super::super::fixtures::{self, messages};
+    use super::super::{Kind, parse as parse_kind};
     use super::*;
     use crate::conform::RepoReader;
 
     fn read(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir().join("hardline-no-such-dir"));
-        parse_kind(
-            Kind::NpmLock,
-            &Input {
-                path: "web/package-lock.json",
-                text,
-                reader: &reader,
-            },
-        )
+        fixtures::parse_text(Kind::NpmLock, "web/package-lock.json", text)
     }
 
     fn found(out: &Extracted) -> Vec<(&str, Option<&str>, Option<&str>, usize)> {
@@ -281,13 +274,6 @@ mod tests {
                     c.line,
                 )
             })
-            .collect()
-    }
-
-    fn messages(out: &Extracted) -> Vec<(usize, usize, &str)> {
-        out.problems
-            .iter()
-            .map(|p| (p.line, p.column, p.message.as_str()))
             .collect()
     }
 

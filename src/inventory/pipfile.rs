@@ -131,16 +131,11 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::conform::RepoReader;
-    use crate::inventory::{Kind, fixtures};
+    use crate::inventory::Kind;
+    use crate::inventory::fixtures::{self, found};
 
     fn run(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse(&Input {
-            path: "Pipfile.lock",
-            text,
-            reader: &reader,
-        })
+        fixtures::parse_text(Kind::PipfileLock, "Pipfile.lock", text)
     }
 
     #[test]
@@ -157,17 +152,12 @@ mod tests {
     "local": {"editable": true, "path": "."}
   }
 }"#);
-        let found: Vec<_> = got
-            .components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref(), c.line))
-            .collect();
         assert_eq!(
-            found,
+            found(&got),
             [
-                ("requests", Some("2.31.0"), 4),
-                ("a\"b", Some("1"), 5),
-                ("pytest", Some("8.0.0"), 9),
+                ("requests", "2.31.0", 4),
+                ("a\"b", "1", 5),
+                ("pytest", "8.0.0", 9),
             ]
         );
         assert!(got.problems.is_empty(), "{:?}", got.problems);
@@ -188,14 +178,7 @@ mod tests {
 
     #[test]
     fn fixtures_agree() {
-        let checked = fixtures::check_cases(
-            "pipfile-lock",
-            Kind::PipfileLock,
-            fixtures::cases("pipfile-lock")
-                .into_iter()
-                .filter(|c| c.config.is_none()),
-            |c| (c.name.clone(), c.version.clone().unwrap_or_default()),
-        );
+        let checked = fixtures::check_default_cases("pipfile-lock", Kind::PipfileLock);
         assert_eq!(checked, 10);
     }
 

@@ -329,34 +329,12 @@ fn from_name(key: &str) -> (Option<&str>, Option<&str>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Kind, fixtures, parse as parse_kind};
+    use super::super::Kind;
+    use super::super::fixtures::{self, found, messages};
     use super::*;
-    use crate::conform::RepoReader;
 
     fn read(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse_kind(
-            Kind::PnpmLock,
-            &Input {
-                path: "pnpm-lock.yaml",
-                text,
-                reader: &reader,
-            },
-        )
-    }
-
-    fn found(out: &Extracted) -> Vec<(&str, &str, usize)> {
-        out.components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref().unwrap_or(""), c.line))
-            .collect()
-    }
-
-    fn messages(out: &Extracted) -> Vec<(usize, usize, &str)> {
-        out.problems
-            .iter()
-            .map(|p| (p.line, p.column, p.message.as_str()))
-            .collect()
+        fixtures::parse_text(Kind::PnpmLock, "pnpm-lock.yaml", text)
     }
 
     #[test]

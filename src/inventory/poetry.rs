@@ -127,16 +127,11 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::conform::RepoReader;
-    use crate::inventory::{Kind, fixtures};
+    use crate::inventory::Kind;
+    use crate::inventory::fixtures::{self, found};
 
     fn run(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse(&Input {
-            path: "poetry.lock",
-            text,
-            reader: &reader,
-        })
+        fixtures::parse_text(Kind::PoetryLock, "poetry.lock", text)
     }
 
     #[test]
@@ -144,15 +139,7 @@ mod tests {
         let got = run(
             "# generated\n[[package]]\nname = \"numpy\"\nversion = \"1.23.3\"\n\n[package.dependencies]\nsix = \"*\"\n\n[[package]]\nversion = \"2.0\"\nname = \"Django\"\n\n[metadata]\nlock-version = \"2.0\"\n",
         );
-        let found: Vec<_> = got
-            .components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref(), c.line))
-            .collect();
-        assert_eq!(
-            found,
-            [("numpy", Some("1.23.3"), 3), ("Django", Some("2.0"), 11)]
-        );
+        assert_eq!(found(&got), [("numpy", "1.23.3", 3), ("Django", "2.0", 11)]);
         assert!(got.problems.is_empty());
     }
 
@@ -190,14 +177,7 @@ mod tests {
 
     #[test]
     fn fixtures_agree() {
-        let checked = fixtures::check_cases(
-            "poetry-lock",
-            Kind::PoetryLock,
-            fixtures::cases("poetry-lock")
-                .into_iter()
-                .filter(|c| c.config.is_none()),
-            |c| (c.name.clone(), c.version.clone().unwrap_or_default()),
-        );
+        let checked = fixtures::check_default_cases("poetry-lock", Kind::PoetryLock);
         assert_eq!(checked, 11);
         assert_eq!(fixtures::check_folder("poetry-lock", Kind::PoetryLock), 11);
     }

@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use super::lockfile::line_problem;
 use super::{Component, Ecosystem, Extracted, Input, Problem};
 use crate::conform::MAX_INCLUDED_FILES;
 
@@ -46,7 +47,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
         for (line, target) in includes {
             let at = via.unwrap_or(line);
             let Some(resolved) = join(parent(&path), &target) else {
-                problems.push(problem(
+                problems.push(line_problem(
                     line,
                     format!("include `{target}` leads outside the repository; not read"),
                 ));
@@ -56,7 +57,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
                 continue;
             }
             if seen.len() > MAX_INCLUDED_FILES {
-                problems.push(problem(
+                problems.push(line_problem(
                     line,
                     format!(
                         "more than {MAX_INCLUDED_FILES} included files; `{resolved}` and later includes are not read"
@@ -66,7 +67,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
             }
             match input.reader.read(&resolved) {
                 Ok(text) => queue.push_back((resolved, text, Some(at))),
-                Err(why) => problems.push(problem(
+                Err(why) => problems.push(line_problem(
                     line,
                     format!("cannot read included requirements file: {why}"),
                 )),
@@ -75,7 +76,7 @@ pub(crate) fn parse(input: &Input<'_>) -> Extracted {
         match via {
             None => out.problems.extend(problems),
             Some(at) => out.problems.extend(problems.into_iter().map(|p| {
-                problem(
+                line_problem(
                     at,
                     format!("in included `{path}` line {}: {}", p.line, p.message),
                 )
@@ -102,14 +103,14 @@ fn parse_file(
         match read_line(&logical) {
             Line::Nothing => {}
             Line::Include(target) => includes.push((line, target)),
-            Line::Problem(message) => problems.push(problem(line, message)),
+            Line::Problem(message) => problems.push(line_problem(line, message)),
             Line::Requirement(req) => {
                 if req
                     .version
                     .as_deref()
                     .is_some_and(|v| v.contains(char::is_whitespace))
                 {
-                    problems.push(problem(
+                    problems.push(line_problem(
                         line,
                         format!(
                             "version of `{}` contains text that is not part of a version; read as written",
@@ -383,49 +384,16 @@ fn join(dir: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn problem(line: usize, message: String) -> Problem {
-    Problem {
-        line,
-        column: 1,
-        message,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::conform::Reader;
-    use crate::inventory::fixtures;
+    use crate::inventory::fixtures::{self, found};
     use crate::inventory::{Component, Kind};
 
-    struct Files(BTreeMap<&'static str, &'static str>);
-
-    impl Reader for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .get(path)
-                .map(|t| (*t).to_owned())
-                .ok_or_else(|| format!("`{path}` does not exist"))
-        }
-        fn glob(&self, _: &str) -> Vec<String> {
-            Vec::new()
-        }
-        fn exists(&self, path: &str) -> bool {
-            self.0.contains_key(path)
-        }
-    }
-
-    fn run(path: &str, text: &str, files: &[(&'static str, &'static str)]) -> Extracted {
-        let reader = Files(files.iter().copied().collect());
-        parse(&Input {
-            path,
-            text,
-            reader: &reader,
-        })
+    fn run(path: &str, text: &str, files: &[(&str, &str)]) -> Extracted {
+        fixtures::parse_with(Kind::Requirements, path, text, files)
     }
 
     fn req(line: &str) -> Line {
@@ -530,18 +498,13 @@ mod tests {
     fn hash_options_markers_and_continuations() {
         let text = "# top\npkgA==1.0 \\\n  --hash=sha256:123 \\\n  --hash=sha256:456\n\nfoo5==1.0; python_version < \"2.7\" --hash=sha256:1\nfoo17--hash==1.0\nsix==1.2 # pinned\n";
         let got = run("requirements.txt", text, &[]);
-        let lines: Vec<_> = got
-            .components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref(), c.line))
-            .collect();
         assert_eq!(
-            lines,
+            found(&got),
             [
-                ("pkgA", Some("1.0"), 2),
-                ("foo5", Some("1.0"), 6),
-                ("foo17--hash", Some("1.0"), 7),
-                ("six", Some("1.2"), 8),
+                ("pkgA", "1.0", 2),
+                ("foo5", "1.0", 6),
+                ("foo17--hash", "1.0", 7),
+                ("six", "1.2", 8),
             ]
         );
         assert!(got.problems.is_empty(), "{:?}", got.problems);

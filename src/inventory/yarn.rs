@@ -227,27 +227,12 @@ fn package_name(descriptor: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Kind, fixtures, parse as parse_kind};
+    use super::super::Kind;
+    use super::super::fixtures::{self, found};
     use super::*;
-    use crate::conform::RepoReader;
 
     fn read(text: &str) -> Extracted {
-        let reader = RepoReader::new(std::env::temp_dir());
-        parse_kind(
-            Kind::YarnLock,
-            &Input {
-                path: "yarn.lock",
-                text,
-                reader: &reader,
-            },
-        )
-    }
-
-    fn found(out: &Extracted) -> Vec<(&str, &str, usize)> {
-        out.components
-            .iter()
-            .map(|c| (c.name.as_str(), c.version.as_deref().unwrap_or(""), c.line))
-            .collect()
+        fixtures::parse_text(Kind::YarnLock, "yarn.lock", text)
     }
 
     fn messages(out: &Extracted) -> Vec<(usize, &str)> {

@@ -123,9 +123,16 @@ fn write_repo<P: AsRef<std::path::Path>>(files: &[(P, String)]) -> tempfile::Tem
     dir
 }
 
-fn load(files: &[(&str, String)]) -> (tempfile::TempDir, Analysis) {
+/// The analysis of a repository of `files`, with the repository it reads.
+fn analysed<P: AsRef<std::path::Path>>(files: &[(P, String)]) -> (tempfile::TempDir, Analysis) {
     let dir = write_repo(files);
     let analysis = analyse(dir.path(), &[]).unwrap();
+    (dir, analysis)
+}
+
+/// Like [`analysed`], for a fixture that must analyse without findings.
+fn load(files: &[(&str, String)]) -> (tempfile::TempDir, Analysis) {
+    let (dir, analysis) = analysed(files);
     assert!(
         analysis.findings.is_empty(),
         "fixture has findings: {:#?}",
@@ -140,6 +147,26 @@ fn compare(base: &[(&str, String)], head: &[(&str, String)]) -> (Review, Vec<Fin
     let (_h, head) = load(head);
     let (review, findings) = review(&base, &head);
     (review, finding::finish(findings))
+}
+
+/// Reviews [`base_files`] → `head`.
+fn compare_with_base(head: &[(&str, String)]) -> (Review, Vec<Finding>) {
+    compare(&base_files(), head)
+}
+
+/// [`base_files`] with the first `from` in `path` replaced by `to`.
+fn edit_base(path: &str, from: &str, to: &str) -> Vec<(&'static str, String)> {
+    edit(base_files(), &[(path, from, to)])
+}
+
+/// Reviews [`base_files`] → [`edit_base`]`(path, from, to)`.
+fn review_edit(path: &str, from: &str, to: &str) -> (Review, Vec<Finding>) {
+    compare_with_base(&edit_base(path, from, to))
+}
+
+/// A change's values before and after.
+fn before_after(c: &Change) -> (Option<&str>, Option<&str>) {
+    (c.before.as_deref(), c.after.as_deref())
 }
 
 fn change<'a>(review: &'a Review, subject: &str, aspect: &str, env: Option<&str>) -> &'a Change {
@@ -167,17 +194,11 @@ fn identical_pair_gives_an_empty_review() {
 
 #[test]
 fn removing_a_lock_weakens_and_names_the_owner() {
-    let head = edit(
-        base_files(),
-        &[("baselines/sshd.yaml", "    locked: true\n", "")],
-    );
-    let (review, findings) = compare(&base_files(), &head);
+    let head = edit_base("baselines/sshd.yaml", "    locked: true\n", "");
+    let (review, findings) = compare_with_base(&head);
     let c = change(&review, "sshd.PermitRootLogin", "locked", None);
     assert_eq!(c.direction, Direction::Weakened);
-    assert_eq!(
-        (c.before.as_deref(), c.after.as_deref()),
-        (Some("true"), None)
-    );
+    assert_eq!(before_after(c), (Some("true"), None));
     assert_eq!(c.owner.as_deref(), Some(OWNER));
     assert_eq!(review.changes.len(), 1, "{review:#?}");
     assert!(review.impact.is_empty(), "nothing renders differently");
@@ -208,7 +229,7 @@ fn removing_a_lock_weakens_and_names_the_owner() {
 #[test]
 fn the_same_weakening_keeps_its_fingerprint_when_lines_move() {
     let weaken = ("baselines/sshd.yaml", "    max: 4", "    max: 9");
-    let (_, first) = compare(&base_files(), &edit(base_files(), &[weaken]));
+    let (_, first) = compare_with_base(&edit(base_files(), &[weaken]));
     let shifted = edit(
         base_files(),
         &[
@@ -220,7 +241,7 @@ fn the_same_weakening_keeps_its_fingerprint_when_lines_move() {
             ),
         ],
     );
-    let (_, second) = compare(&base_files(), &shifted);
+    let (_, second) = compare_with_base(&shifted);
     assert_eq!(first.len(), 1);
     assert_eq!(second.len(), 1);
     let (a, b) = (&first[0], &second[0]);
@@ -234,23 +255,17 @@ fn the_same_weakening_keeps_its_fingerprint_when_lines_move() {
 
 #[test]
 fn raising_max_and_lowering_min_weaken() {
-    let head = edit(
-        base_files(),
-        &[(
-            "baselines/sshd.yaml",
-            "    min: 1\n    max: 4",
-            "    min: 0\n    max: 6",
-        )],
+    let head = edit_base(
+        "baselines/sshd.yaml",
+        "    min: 1\n    max: 4",
+        "    min: 0\n    max: 6",
     );
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = compare_with_base(&head);
     let min = change(&review, "sshd.MaxAuthTries", "min", None);
     let max = change(&review, "sshd.MaxAuthTries", "max", None);
     assert_eq!(min.direction, Direction::Weakened);
     assert_eq!(max.direction, Direction::Weakened);
-    assert_eq!(
-        (max.before.as_deref(), max.after.as_deref()),
-        (Some("4"), Some("6"))
-    );
+    assert_eq!(before_after(max), (Some("4"), Some("6")));
     assert_eq!(findings.len(), 2, "{findings:#?}");
     let lines: Vec<usize> = findings
         .iter()
@@ -266,15 +281,11 @@ fn raising_max_and_lowering_min_weaken() {
 
 #[test]
 fn widening_subset_of_weakens_and_reordering_it_is_neutral() {
-    let widened = edit(
-        base_files(),
-        &[(
-            "baselines/sshd.yaml",
-            "aes256-gcm@openssh.com]",
-            "aes256-gcm@openssh.com, aes128-ctr]",
-        )],
+    let (review, findings) = review_edit(
+        "baselines/sshd.yaml",
+        "aes256-gcm@openssh.com]",
+        "aes256-gcm@openssh.com, aes128-ctr]",
     );
-    let (review, findings) = compare(&base_files(), &widened);
     let c = change(&review, "sshd.Ciphers", "subsetOf", None);
     assert_eq!(c.direction, Direction::Weakened);
     assert_eq!(
@@ -284,15 +295,11 @@ fn widening_subset_of_weakens_and_reordering_it_is_neutral() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].severity, Severity::High);
 
-    let reordered = edit(
-        base_files(),
-        &[(
-            "baselines/sshd.yaml",
-            "subsetOf: [chacha20-poly1305@openssh.com, aes256-gcm@openssh.com]",
-            "subsetOf: [aes256-gcm@openssh.com, chacha20-poly1305@openssh.com]",
-        )],
+    let (review, findings) = review_edit(
+        "baselines/sshd.yaml",
+        "subsetOf: [chacha20-poly1305@openssh.com, aes256-gcm@openssh.com]",
+        "subsetOf: [aes256-gcm@openssh.com, chacha20-poly1305@openssh.com]",
     );
-    let (review, findings) = compare(&base_files(), &reordered);
     assert_eq!(
         change(&review, "sshd.Ciphers", "subsetOf", None).direction,
         Direction::Neutral
@@ -317,7 +324,7 @@ fn removing_a_setting_weakens_and_points_at_the_head_file() {
             ),
         ],
     );
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = compare_with_base(&head);
     let c = change(&review, "sshd.LogLevel", "setting", None);
     assert_eq!(c.direction, Direction::Weakened);
     assert_eq!(c.after, None);
@@ -346,11 +353,8 @@ fn removing_a_setting_weakens_and_points_at_the_head_file() {
 
 #[test]
 fn removing_required_weakens() {
-    let head = edit(
-        base_files(),
-        &[("baselines/sshd.yaml", "    required: true\n", "")],
-    );
-    let (review, findings) = compare(&base_files(), &head);
+    let head = edit_base("baselines/sshd.yaml", "    required: true\n", "");
+    let (review, findings) = compare_with_base(&head);
     let c = change(&review, "sshd.ListenAddress", "required", None);
     assert_eq!(c.direction, Direction::Weakened);
     assert_eq!(findings.len(), 1);
@@ -363,23 +367,17 @@ fn removing_required_weakens() {
 
 #[test]
 fn an_overlay_moving_a_value_inside_bounds_is_neutral_per_environment() {
-    let head = edit(
-        base_files(),
-        &[(
-            "environments/prod.yaml",
-            "MaxAuthTries: 2",
-            "MaxAuthTries: 3",
-        )],
+    let head = edit_base(
+        "environments/prod.yaml",
+        "MaxAuthTries: 2",
+        "MaxAuthTries: 3",
     );
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = compare_with_base(&head);
     assert!(findings.is_empty(), "{findings:#?}");
     assert_eq!(review.changes.len(), 1, "{review:#?}");
     let c = change(&review, "sshd.MaxAuthTries", "value", Some("prod"));
     assert_eq!(c.direction, Direction::Neutral);
-    assert_eq!(
-        (c.before.as_deref(), c.after.as_deref()),
-        (Some("2"), Some("3"))
-    );
+    assert_eq!(before_after(c), (Some("2"), Some("3")));
     assert_eq!(
         c.location.as_ref().map(|l| (l.path.as_str(), l.line)),
         Some((
@@ -408,19 +406,12 @@ fn an_overlay_moving_a_value_inside_bounds_is_neutral_per_environment() {
 
 #[test]
 fn an_overlay_moving_a_value_out_of_bounds_weakens_in_that_environment() {
-    let head = edit(
-        base_files(),
-        &[(
-            "environments/prod.yaml",
-            "MaxAuthTries: 2",
-            "MaxAuthTries: 7",
-        )],
+    let head = edit_base(
+        "environments/prod.yaml",
+        "MaxAuthTries: 2",
+        "MaxAuthTries: 7",
     );
-    let (_h, head_analysis) = {
-        let dir = write_repo(&head);
-        let analysis = analyse(dir.path(), &[]).unwrap();
-        (dir, analysis)
-    };
+    let (_h, head_analysis) = analysed(&head);
     let (_b, base) = load(&base_files());
     let (review, findings) = review(&base, &head_analysis);
     let c = change(&review, "sshd.MaxAuthTries", "value", Some("prod"));
@@ -435,15 +426,11 @@ fn an_overlay_moving_a_value_out_of_bounds_weakens_in_that_environment() {
 
 #[test]
 fn removing_an_overlay_is_reported_at_the_head_file() {
-    let head = edit(
-        base_files(),
-        &[(
-            "environments/prod.yaml",
-            "values:\n  sshd:\n    MaxAuthTries: 2\n",
-            "",
-        )],
+    let (review, findings) = review_edit(
+        "environments/prod.yaml",
+        "values:\n  sshd:\n    MaxAuthTries: 2\n",
+        "",
     );
-    let (review, findings) = compare(&base_files(), &head);
     assert!(findings.is_empty());
     let c = change(&review, "sshd.MaxAuthTries", "value", Some("prod"));
     assert_eq!(c.direction, Direction::Neutral);
@@ -452,11 +439,7 @@ fn removing_an_overlay_is_reported_at_the_head_file() {
 
 #[test]
 fn a_changed_default_is_reported_once_for_the_baseline() {
-    let head = edit(
-        base_files(),
-        &[("baselines/sshd.yaml", "    value: 3\n", "    value: 4\n")],
-    );
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = review_edit("baselines/sshd.yaml", "    value: 3\n", "    value: 4\n");
     assert!(findings.is_empty());
     // prod overrides it (2 on both sides); dev follows the default: the baseline says it.
     assert_eq!(review.changes.len(), 1, "{review:#?}");
@@ -504,7 +487,7 @@ fn strengthening_changes_make_no_findings() {
             ),
         ],
     );
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = compare_with_base(&head);
     assert!(findings.is_empty(), "{findings:#?}");
     let expected = [
         ("sshd", "component.minVersion"),
@@ -531,36 +514,25 @@ fn strengthening_changes_make_no_findings() {
 
 #[test]
 fn lowering_severity_weakens_at_the_higher_severity() {
-    let head = edit(
-        base_files(),
-        &[(
-            "baselines/sshd.yaml",
-            "    locked: true\n    severity: high",
-            "    locked: true\n    severity: low",
-        )],
+    let (review, findings) = review_edit(
+        "baselines/sshd.yaml",
+        "    locked: true\n    severity: high",
+        "    locked: true\n    severity: low",
     );
-    let (review, findings) = compare(&base_files(), &head);
     let c = change(&review, "sshd.PermitRootLogin", "severity", None);
     assert_eq!(c.direction, Direction::Weakened);
-    assert_eq!(
-        (c.before.as_deref(), c.after.as_deref()),
-        (Some("high"), Some("low"))
-    );
+    assert_eq!(before_after(c), (Some("high"), Some("low")));
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].severity, Severity::High);
 }
 
 #[test]
 fn lowering_min_version_weakens_and_unordered_versions_are_neutral() {
-    let lowered = edit(
-        base_files(),
-        &[(
-            "baselines/sshd.yaml",
-            "minVersion: \"9.2\"",
-            "minVersion: \"9.1.9\"",
-        )],
+    let (review, findings) = review_edit(
+        "baselines/sshd.yaml",
+        "minVersion: \"9.2\"",
+        "minVersion: \"9.1.9\"",
     );
-    let (review, findings) = compare(&base_files(), &lowered);
     assert_eq!(
         change(&review, "sshd", "component.minVersion", None).direction,
         Direction::Weakened
@@ -568,15 +540,11 @@ fn lowering_min_version_weakens_and_unordered_versions_are_neutral() {
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].owner.as_deref(), Some(OWNER));
 
-    let debian = edit(
-        base_files(),
-        &[(
-            "baselines/sshd.yaml",
-            "minVersion: \"9.2\"",
-            "minVersion: \"1:9.2p1\"",
-        )],
+    let (review, findings) = review_edit(
+        "baselines/sshd.yaml",
+        "minVersion: \"9.2\"",
+        "minVersion: \"1:9.2p1\"",
     );
-    let (review, findings) = compare(&base_files(), &debian);
     assert_eq!(
         change(&review, "sshd", "component.minVersion", None).direction,
         Direction::Neutral
@@ -597,7 +565,7 @@ fn the_owner_of_record_reviews_a_change_that_also_changes_the_owner() {
             ("baselines/sshd.yaml", "    max: 4", "    max: 5"),
         ],
     );
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = compare_with_base(&head);
     let c = change(&review, "sshd", "metadata.owner", None);
     assert_eq!(c.direction, Direction::Neutral);
     assert_eq!(c.after.as_deref(), Some("app-team@example.com"));
@@ -615,7 +583,7 @@ fn with_sysctl() -> Vec<(&'static str, String)> {
 
 #[test]
 fn adding_a_baseline_strengthens_and_adds_rendered_files() {
-    let (review, findings) = compare(&base_files(), &with_sysctl());
+    let (review, findings) = compare_with_base(&with_sysctl());
     assert!(findings.is_empty(), "{findings:#?}");
     assert_eq!(review.changes.len(), 1, "{review:#?}");
     let c = change(&review, "sysctl", "baseline", None);
@@ -718,7 +686,7 @@ fn removing_an_environment_weakens_every_baseline_it_applied() {
         .into_iter()
         .filter(|(p, _)| *p != "environments/dev.yaml")
         .collect();
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = compare_with_base(&head);
     assert_eq!(
         change(&review, "dev", "environment", Some("dev")).direction,
         Direction::Neutral
@@ -837,11 +805,7 @@ fn library_files() -> Vec<(String, String)> {
 #[test]
 fn the_built_in_library_against_an_edited_copy() {
     let base = library_files();
-    let (_b, base_analysis) = {
-        let dir = write_repo(&base);
-        let analysis = analyse(dir.path(), &[]).unwrap();
-        (dir, analysis)
-    };
+    let (_b, base_analysis) = analysed(&base);
     let (same, findings) = review(&base_analysis, &base_analysis);
     assert!(same.is_empty() && findings.is_empty(), "{same:#?}");
 
@@ -858,11 +822,7 @@ fn the_built_in_library_against_an_edited_copy() {
             1,
         )
         .replacen("    min: 1\n    max: 4\n", "    min: 1\n    max: 6\n", 1);
-    let (_h, head_analysis) = {
-        let dir = write_repo(&head);
-        let analysis = analyse(dir.path(), &[]).unwrap();
-        (dir, analysis)
-    };
+    let (_h, head_analysis) = analysed(&head);
     let (review, findings) = review(&base_analysis, &head_analysis);
     let findings = finding::finish(findings);
     let got: Vec<(&str, &str, Severity)> = findings
@@ -896,16 +856,12 @@ fn the_built_in_library_against_an_edited_copy() {
 
 #[test]
 fn a_baseline_that_does_not_load_on_one_side_is_not_reported_as_removed() {
-    let head = edit(
-        base_files(),
-        &[(
-            "baselines/sshd.yaml",
-            "    severity: high\n",
-            "    severity: extreme\n",
-        )],
+    let head = edit_base(
+        "baselines/sshd.yaml",
+        "    severity: high\n",
+        "    severity: extreme\n",
     );
-    let dir = write_repo(&head);
-    let broken = analyse(dir.path(), &[]).unwrap();
+    let (_h, broken) = analysed(&head);
     assert!(
         broken.findings.iter().any(|f| f.rule == RuleId::Schema),
         "the head side reports its own problem"
@@ -966,8 +922,7 @@ fn aspect_directions() {
 #[test]
 fn no_longer_rendering_or_checking_files_weakens() {
     let render = "render:\n  template: sshd_config.j2\n  target: etc/ssh/sshd_config\n";
-    let head = edit(base_files(), &[("baselines/sshd.yaml", render, "")]);
-    let (review, findings) = compare(&base_files(), &head);
+    let (review, findings) = review_edit("baselines/sshd.yaml", render, "");
     let c = change(&review, "sshd", "render", None);
     assert_eq!(c.direction, Direction::Weakened);
     assert_eq!(c.before.as_deref(), Some("etc/ssh/sshd_config"));
@@ -981,13 +936,10 @@ fn no_longer_rendering_or_checking_files_weakens() {
     assert_eq!(review.impact.len(), 2);
 
     let conform = |paths: &str| {
-        edit(
-            base_files(),
-            &[(
-                "baselines/sshd.yaml",
-                render,
-                &format!("{render}conform:\n  paths: [{paths}]\n"),
-            )],
+        edit_base(
+            "baselines/sshd.yaml",
+            render,
+            &format!("{render}conform:\n  paths: [{paths}]\n"),
         )
     };
     let (review, findings) = compare(
