@@ -132,11 +132,14 @@ pub struct Database {
     pub records_seen: usize,
     /// Records parsed because they name a wanted package.
     pub records_parsed: usize,
+    /// `<Ecosystem>/all.zip` exports left unopened: no component of that ecosystem.
+    pub exports_skipped: usize,
 }
 
 /// The package names an inventory wants advisories for.
 pub struct Wanted {
     names: HashSet<String>,
+    ecosystems: BTreeSet<Ecosystem>,
     /// Whether any name is a `PyPI` one (compared after normalisation).
     pypi: bool,
     key: memchr::memmem::Finder<'static>,
@@ -154,6 +157,7 @@ impl Wanted {
         }
         Wanted {
             names,
+            ecosystems: components.iter().map(|c| c.ecosystem).collect(),
             pypi: components.iter().any(|c| c.ecosystem == Ecosystem::PyPI),
             key: memchr::memmem::Finder::new(b"\"name\"").into_owned(),
         }
@@ -211,6 +215,13 @@ impl Database {
         let mut db = Database::default();
         for file in files {
             if file.bytes.starts_with(b"PK") {
+                // osv.dev exports live at `<Ecosystem>/all.zip`: one of an ecosystem the
+                // inventory has nothing from is not even opened.
+                let ecosystem = file.path.rsplit('/').nth(1).and_then(Ecosystem::parse);
+                if ecosystem.is_some_and(|e| !wanted.ecosystems.contains(&e)) {
+                    db.exports_skipped += 1;
+                    continue;
+                }
                 db.load_zip(file, wanted);
             } else {
                 db.records_seen += 1;
@@ -1053,6 +1064,10 @@ mod tests {
         assert!(db.problems.is_empty(), "{:?}", db.problems.first());
         let found = ids(&db, &probe);
         assert!(found.iter().any(|id| id == "GO-2021-0113"), "{found:?}");
+        // An export of an ecosystem the inventory has nothing from is not opened.
+        let crate_only = component(Ecosystem::CratesIo, "golang.org/x/text", "v0.3.5");
+        let skipped = Database::load(&files, &Wanted::of(std::slice::from_ref(&crate_only)));
+        assert_eq!((skipped.exports_skipped, skipped.records_seen), (1, 0));
         let fixed = component(Ecosystem::Go, "golang.org/x/text", "v0.3.8");
         assert!(!ids(&db, &fixed).iter().any(|id| id == "GO-2021-0113"));
     }

@@ -8,6 +8,8 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
+use rayon::prelude::*;
+
 use super::{Style, Verdict};
 use crate::finding::{Finding, Severity};
 use crate::source::Sources;
@@ -138,43 +140,50 @@ pub fn render(findings: &[Finding], sources: &Sources, style: Style, verdict: Ve
         .with_context_lines(1);
     let by_path: std::collections::HashMap<&str, &crate::source::SourceFile> =
         sources.iter().map(|f| (f.path.as_str(), f)).collect();
-    let mut out = String::new();
-    for finding in findings {
-        let source = finding.location.as_ref().and_then(|loc| {
-            // A finding about the file as a whole (an empty span at its start) has no line
-            // to underline: its location goes into the headline instead.
-            if loc.len == 0 && loc.offset == 0 {
-                return None;
+    // Each finding renders on its own (in parallel: laying out snippets is most of a large
+    // report's cost); the parts join in order.
+    let parts: Vec<String> = findings
+        .par_iter()
+        .map(|finding| {
+            let mut out = String::new();
+            let source = finding.location.as_ref().and_then(|loc| {
+                // A finding about the file as a whole (an empty span at its start) has no line
+                // to underline: its location goes into the headline instead.
+                if loc.len == 0 && loc.offset == 0 {
+                    return None;
+                }
+                let file = by_path.get(loc.path.as_str())?;
+                // An empty file (too large, unreadable) has nothing to show.
+                if file.text.is_empty() {
+                    return None;
+                }
+                // The span's lines plus a margin wider than the context shown.
+                let end_line = file.location(loc.offset + loc.len, 0).line;
+                let range = file.line_range(loc.line.saturating_sub(3), end_line + 3);
+                let lines_before = file.location(range.start, 0).line - 1;
+                Some(Window {
+                    name: &loc.path,
+                    text: &file.text[range.clone()],
+                    start: range.start,
+                    lines_before,
+                })
+            });
+            let view = View { finding, source };
+            if handler.render_report(&mut out, &view).is_err() {
+                out.push_str(&view.to_string());
             }
-            let file = by_path.get(loc.path.as_str())?;
-            // An empty file (too large, unreadable) has nothing to show.
-            if file.text.is_empty() {
-                return None;
+            if let Some(diff) = &finding.diff {
+                for line in diff.lines() {
+                    out.push_str("    ");
+                    out.push_str(line);
+                    out.push('\n');
+                }
             }
-            // The span's lines plus a margin wider than the context shown.
-            let end_line = file.location(loc.offset + loc.len, 0).line;
-            let range = file.line_range(loc.line.saturating_sub(3), end_line + 3);
-            let lines_before = file.location(range.start, 0).line - 1;
-            Some(Window {
-                name: &loc.path,
-                text: &file.text[range.clone()],
-                start: range.start,
-                lines_before,
-            })
-        });
-        let view = View { finding, source };
-        if handler.render_report(&mut out, &view).is_err() {
-            out.push_str(&view.to_string());
-        }
-        if let Some(diff) = &finding.diff {
-            for line in diff.lines() {
-                out.push_str("    ");
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        out.push('\n');
-    }
+            out.push('\n');
+            out
+        })
+        .collect();
+    let mut out = parts.concat();
     if !style.quiet {
         out.push_str(&summary(findings, verdict));
     }
