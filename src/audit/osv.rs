@@ -84,11 +84,27 @@ pub struct Advisory {
     pub published: Option<String>,
     /// Severity rating.
     pub rating: Rating,
-    /// Where the record came from (`path` or `path!entry`).
-    pub origin: String,
+    /// The database file the record came from.
+    pub path: String,
+    /// The record's name inside a zip export.
+    pub entry: Option<String>,
     /// `RustSec` informational advisories (unmaintained, unsound, notice): not vulnerabilities.
     pub informational: Option<String>,
     affected: Vec<Affected>,
+    /// The record as read, for the schema check.
+    raw: Box<[u8]>,
+    /// The schema check, made the first time the record affects a component.
+    checked: OnceLock<Result<(), String>>,
+}
+
+impl Advisory {
+    /// Whether the record is valid against the OSV JSON Schema (checked once, when first
+    /// needed: compiling the schema costs more than a small audit's other work).
+    fn schema_ok(&self) -> bool {
+        self.checked
+            .get_or_init(|| check_schema(&self.raw, &self.id))
+            .is_ok()
+    }
 }
 
 #[derive(Debug)]
@@ -227,7 +243,7 @@ impl Database {
                 db.records_seen += 1;
                 if wanted.mentions(&file.bytes) {
                     db.records_parsed += 1;
-                    match parse_record(&file.bytes, &file.path) {
+                    match parse_record(&file.bytes, &file.path, None) {
                         Ok(Some(advisory)) => db.add(advisory),
                         Ok(None) => {}
                         Err(message) => db.problems.push(DbProblem {
@@ -351,12 +367,36 @@ impl Database {
                         Err(message) => out.unparsable = Some(message),
                     }
                 }
-                if affected_here {
+                if affected_here && advisory.schema_ok() {
                     hits.push((Arc::clone(advisory), fixed));
                 }
             }
         }
         out.vulnerabilities = merge(&hits, component.ecosystem, version_text);
+        out
+    }
+}
+
+impl Database {
+    /// Records that affected a component but violate the OSV schema (and so were not
+    /// used), in file order. Complete once every component has been matched.
+    pub fn invalid_records(&self) -> Vec<DbProblem> {
+        let mut seen = HashSet::new();
+        let mut out: Vec<DbProblem> = self
+            .index
+            .values()
+            .flatten()
+            .filter(|a| seen.insert((a.path.as_str(), a.entry.as_deref(), a.id.as_str())))
+            .filter_map(|a| match a.checked.get() {
+                Some(Err(message)) => Some(DbProblem {
+                    path: a.path.clone(),
+                    entry: a.entry.clone(),
+                    message: message.clone(),
+                }),
+                _ => None,
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.path, &a.entry).cmp(&(&b.path, &b.entry)));
         out
     }
 }
@@ -590,7 +630,7 @@ fn read_entry<R: Read + std::io::Seek>(
     if !wanted.mentions(bytes) {
         return Outcome::Skipped;
     }
-    match parse_record(bytes, &format!("{path}!{name}")) {
+    match parse_record(bytes, path, Some(&name)) {
         Ok(advisory) => Outcome::Parsed(advisory),
         Err(message) => problem(Some(name), message),
     }
@@ -659,39 +699,14 @@ struct RawRange {
 }
 
 /// Parses one record; `Ok(None)` for a withdrawn record.
-fn parse_record(bytes: &[u8], origin: &str) -> Result<Option<Advisory>, String> {
-    let value: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("record is not valid JSON: {e}"))?;
-    let id_of = |v: &Value| {
-        v.get("id")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_owned()
-    };
-    match osv_validator() {
-        Ok(validator) => {
-            if let Some(error) = validator.iter_errors(&value).next() {
-                let mut detail = error.to_string();
-                if detail.len() > 160 {
-                    let cut = (0..=160)
-                        .rev()
-                        .find(|&i| detail.is_char_boundary(i))
-                        .unwrap_or(0);
-                    detail.truncate(cut);
-                    detail.push('…');
-                }
-                return Err(format!(
-                    "record `{}` violates the OSV schema at `{}`: {detail}",
-                    id_of(&value),
-                    error.instance_path()
-                ));
-            }
+fn parse_record(bytes: &[u8], path: &str, entry: Option<&str>) -> Result<Option<Advisory>, String> {
+    let raw: RawRecord = serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            format!("record is not valid JSON: {e}")
+        } else {
+            format!("record cannot be read as OSV: {e}")
         }
-        Err(e) => return Err(format!("the OSV schema cannot be compiled: {e}")),
-    }
-    let id = id_of(&value);
-    let raw: RawRecord =
-        serde_json::from_value(value).map_err(|e| format!("record `{id}` cannot be read: {e}"))?;
+    })?;
     if raw.withdrawn.is_some() {
         return Ok(None);
     }
@@ -746,10 +761,40 @@ fn parse_record(bytes: &[u8], origin: &str) -> Result<Option<Advisory>, String> 
         summary: raw.summary,
         published: raw.published.map(|p| p.chars().take(10).collect()),
         rating,
-        origin: origin.to_owned(),
+        path: path.to_owned(),
+        entry: entry.map(str::to_owned),
         informational,
         affected,
+        raw: bytes.into(),
+        checked: OnceLock::new(),
     }))
+}
+
+/// Checks a record against the OSV JSON Schema.
+fn check_schema(bytes: &[u8], id: &str) -> Result<(), String> {
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("record is not valid JSON: {e}"))?;
+    let validator = osv_validator()
+        .as_ref()
+        .map_err(|e| format!("the OSV schema cannot be compiled: {e}"))?;
+    match validator.iter_errors(&value).next() {
+        None => Ok(()),
+        Some(error) => {
+            let mut detail = error.to_string();
+            if detail.len() > 160 {
+                let cut = (0..=160)
+                    .rev()
+                    .find(|&i| detail.is_char_boundary(i))
+                    .unwrap_or(0);
+                detail.truncate(cut);
+                detail.push('…');
+            }
+            Err(format!(
+                "record `{id}` violates the OSV schema at `{}`: {detail}; it is not used",
+                error.instance_path()
+            ))
+        }
+    }
 }
 
 fn parse_range(
@@ -1011,8 +1056,12 @@ mod tests {
     fn bad_records_and_archives_are_problems_that_hide_nothing() {
         let probe = component(Ecosystem::CratesIo, "x", "1.0.0");
         let ranges = json!([{ "type": "SEMVER", "events": [{ "introduced": "0" }] }]);
-        let mut bad_schema = record("OSV-2025-1", "crates.io", "x", &ranges);
-        bad_schema["affected"][0]["ranges"][0]["type"] = json!("SOMETIMES");
+        // An id no OSV database uses: the schema rejects it once the record affects `x`.
+        let bad_schema = record("NOPE-2025-1", "crates.io", "x", &ranges);
+        // A range type the schema does not know: ignored as a range, so it matches nothing
+        // (and is never checked).
+        let mut odd_range = record("OSV-2025-5", "crates.io", "x", &ranges);
+        odd_range["affected"][0]["ranges"][0]["type"] = json!("SOMETIMES");
         let bad_version = record(
             "OSV-2025-2",
             "crates.io",
@@ -1020,7 +1069,7 @@ mod tests {
             &json!([{ "type": "SEMVER", "events": [{ "introduced": "not a version" }] }]),
         );
         let good = record("OSV-2025-3", "crates.io", "x", &ranges);
-        let mut files: Vec<DbFile> = [bad_schema, bad_version, good]
+        let mut files: Vec<DbFile> = [bad_schema, bad_version, good, odd_range]
             .iter()
             .enumerate()
             .map(|(i, r)| DbFile {
@@ -1038,16 +1087,23 @@ mod tests {
         });
         let db = Database::load(&files, &Wanted::of(std::slice::from_ref(&probe)));
         assert_eq!(ids(&db, &probe), ["OSV-2025-3"]);
-        let messages: Vec<&str> = db.problems.iter().map(|p| p.message.as_str()).collect();
+        let problems: Vec<DbProblem> = db
+            .problems
+            .iter()
+            .cloned()
+            .chain(db.invalid_records())
+            .collect();
+        let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");
+        assert!(messages[0].contains("does not parse"), "{}", messages[0]);
+        assert!(messages[1].contains("not valid JSON"), "{}", messages[1]);
+        assert!(messages[2].contains("zip"), "{}", messages[2]);
         assert!(
-            messages[0].contains("violates the OSV schema"),
+            messages[3].contains("violates the OSV schema") && messages[3].contains("NOPE-2025-1"),
             "{}",
-            messages[0]
+            messages[3]
         );
-        assert!(messages[1].contains("does not parse"), "{}", messages[1]);
-        assert!(messages[2].contains("not valid JSON"), "{}", messages[2]);
-        assert!(messages[3].contains("zip"), "{}", messages[3]);
+        assert_eq!(problems[3].path, "db/0.json");
     }
 
     #[test]

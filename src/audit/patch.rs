@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use super::osv::{Database, Match};
 use crate::finding::{AdvisoryRef, ComponentRef, Finding, RuleId, Severity};
 use crate::inventory::{Component, purl};
@@ -81,35 +83,40 @@ pub fn check(
     db: &Database,
     sla: &Sla,
     today: Date,
-    locate: &dyn Fn(Finding, &Component) -> Finding,
+    locate: &(dyn Fn(Finding, &Component) -> Finding + Sync),
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for component in components {
-        let matches = db.matches(component);
-        if let Some(reason) = matches.unparsable
-            && matches.vulnerabilities.is_empty()
-        {
-            let finding = Finding::new(
-                RuleId::InvalidLockfile,
-                Severity::Low,
-                format!(
-                    "`{}` cannot be checked for vulnerabilities: {reason}",
-                    component.name
-                ),
-                "pin a version the ecosystem understands",
-            )
-            .for_component(component_ref(component))
-            .keyed(format!(
-                "{}/{}/version",
-                component.ecosystem, component.name
-            ));
-            findings.push(locate(finding, component));
-        }
-        for m in &matches.vulnerabilities {
-            findings.push(locate(vulnerability(component, m, sla, today), component));
-        }
-    }
-    findings
+    // Components are independent: matched in parallel, findings kept in component order.
+    let per_component: Vec<Vec<Finding>> = components
+        .par_iter()
+        .map(|component| {
+            let mut findings = Vec::new();
+            let matches = db.matches(component);
+            if let Some(reason) = matches.unparsable
+                && matches.vulnerabilities.is_empty()
+            {
+                let finding = Finding::new(
+                    RuleId::InvalidLockfile,
+                    Severity::Low,
+                    format!(
+                        "`{}` cannot be checked for vulnerabilities: {reason}",
+                        component.name
+                    ),
+                    "pin a version the ecosystem understands",
+                )
+                .for_component(component_ref(component))
+                .keyed(format!(
+                    "{}/{}/version",
+                    component.ecosystem, component.name
+                ));
+                findings.push(locate(finding, component));
+            }
+            for m in &matches.vulnerabilities {
+                findings.push(locate(vulnerability(component, m, sla, today), component));
+            }
+            findings
+        })
+        .collect();
+    per_component.into_iter().flatten().collect()
 }
 
 fn vulnerability(component: &Component, m: &Match, sla: &Sla, today: Date) -> Finding {

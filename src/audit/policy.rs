@@ -87,7 +87,7 @@ pub fn check(
     rules: &[Rule],
     catalogue: Option<&Catalogue>,
     today: Date,
-    locate: &dyn Fn(Finding, &Component) -> Finding,
+    locate: &(dyn Fn(Finding, &Component) -> Finding + Sync),
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     for component in components {

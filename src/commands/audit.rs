@@ -293,6 +293,7 @@ fn is_db_file(name: &str) -> bool {
 pub fn db_findings(db: &Database) -> Vec<Finding> {
     db.problems
         .iter()
+        .chain(&db.invalid_records())
         .map(|p| {
             let place = p
                 .entry
@@ -418,8 +419,7 @@ fn run_audit(
     sources: &Sources,
 ) -> Vec<Finding> {
     let db = db_files.map(|files| Database::load(files, &Wanted::of(&inventory.components)));
-    let mut findings = db.as_ref().map(db_findings).unwrap_or_default();
-    findings.extend(scan::audit(
+    let mut findings = scan::audit(
         &inventory.components,
         &Policy {
             db: db.as_ref(),
@@ -429,7 +429,9 @@ fn run_audit(
             today,
         },
         sources,
-    ));
+    );
+    // After matching: records that affected a component are schema-checked then.
+    findings.extend(db.as_ref().map(db_findings).unwrap_or_default());
     findings
 }
 

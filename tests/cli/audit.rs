@@ -251,7 +251,13 @@ fn audit_of_paths_needs_no_manifest_and_reads_a_real_osv_export() {
 #[test]
 fn a_corrupt_database_file_or_lockfile_is_a_finding_and_hides_nothing() {
     let repo = audited_repo();
-    repo.write("advisories/Go/all.zip", "PK\u{3}\u{4} this is not a zip");
+    // A corrupt export of an ecosystem the repository uses (exports of others are not
+    // opened), and a truncated record.
+    repo.write("advisories/PyPI/all.zip", "PK\u{3}\u{4} this is not a zip");
+    repo.write(
+        "advisories/Go/all.zip",
+        "PK\u{3}\u{4} not opened: no Go components",
+    );
     repo.write(
         "advisories/PyPI/broken.json",
         "{\"id\": \"PYSEC-1\", \"name\": \"django\"",
