@@ -777,6 +777,9 @@ fn check_schema(bytes: &[u8], id: &str) -> Result<(), String> {
     let validator = osv_validator()
         .as_ref()
         .map_err(|e| format!("the OSV schema cannot be compiled: {e}"))?;
+    if validator.is_valid(&value) {
+        return Ok(());
+    }
     match validator.iter_errors(&value).next() {
         None => Ok(()),
         Some(error) => {
