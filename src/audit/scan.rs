@@ -82,7 +82,7 @@ pub fn inventory(files: &[(FileId, Kind)], sources: &Sources, reader: &dyn Reade
             )
             .for_component(component_ref(c))
             .keyed(format!("{}/{}/unpinned", c.ecosystem, c.name))
-            .at(located(sources, c)),
+            .at(located(sources.by_path(&c.path), c)),
         );
     }
     out
@@ -100,9 +100,10 @@ fn at_column(file: &SourceFile, line: usize, column: usize) -> Location {
     file.location(start.offset + skip, start.len - skip)
 }
 
-/// The declaration line of a component.
-fn located(sources: &Sources, c: &Component) -> Location {
-    sources.by_path(&c.path).map_or_else(
+/// The declaration line of a component in its file (its bare line when the file is not
+/// among the sources).
+fn located(file: Option<&SourceFile>, c: &Component) -> Location {
+    file.map_or_else(
         || Location {
             path: c.path.clone(),
             line: c.line,
@@ -134,17 +135,7 @@ pub fn audit(components: &[Component], policy: &Policy<'_>, sources: &Sources) -
     let by_path: HashMap<&str, &SourceFile> =
         sources.iter().map(|f| (f.path.as_str(), f)).collect();
     let locate = |finding: Finding, c: &Component| {
-        let location = by_path.get(c.path.as_str()).map_or_else(
-            || Location {
-                path: c.path.clone(),
-                line: c.line,
-                column: 1,
-                offset: 0,
-                len: 0,
-            },
-            |file| file.line_location(c.line),
-        );
-        finding.at(location)
+        finding.at(located(by_path.get(c.path.as_str()).copied(), c))
     };
     let mut findings = Vec::new();
     if let Some(db) = policy.db {
