@@ -85,6 +85,58 @@ pub fn collect_paths(root: &Path, paths: &[PathBuf]) -> Result<Collected> {
     })
 }
 
+/// The files named on the command line and those they pull in (`-r` includes, a sibling
+/// `go.sum` or `npm-shrinkwrap.json`, `os-release`), read where they are: relative to the
+/// working directory, or absolute. The user chose them and nothing is written, so reads are
+/// bounded but not confined; a repository's files go through its `Tree` instead.
+pub struct PathReader {
+    base: PathBuf,
+}
+
+impl PathReader {
+    /// Resolves relative paths against `base` (the `-C` directory).
+    pub fn new(base: &Path) -> PathReader {
+        PathReader {
+            base: base.to_path_buf(),
+        }
+    }
+
+    fn resolve(&self, path: &str) -> PathBuf {
+        let path = Path::new(path);
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base.join(path)
+        }
+    }
+}
+
+impl crate::conform::Reader for PathReader {
+    fn read(&self, path: &str) -> Result<String, String> {
+        match fs::read_bounded(&self.resolve(path), path, MAX_LOCKFILE_BYTES)
+            .map_err(|e| e.to_string())?
+        {
+            Bounded::TooLarge(size) => Err(format!(
+                "`{path}` is {size} bytes, above the {MAX_LOCKFILE_BYTES} byte limit"
+            )),
+            Bounded::Bytes(bytes) => String::from_utf8(bytes).map_err(|e| {
+                format!(
+                    "`{path}` is not UTF-8 text (byte {})",
+                    e.utf8_error().valid_up_to()
+                )
+            }),
+        }
+    }
+
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        RepoReader::new(self.base.clone()).glob(pattern)
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.resolve(path).symlink_metadata().is_ok()
+    }
+}
+
 /// Reads the repository's files matching the manifest's `components.lockfiles` globs
 /// (`.gitignore` respected, nothing outside the repository).
 pub fn collect_manifest(repo: &Repository) -> Result<Collected> {
@@ -471,8 +523,7 @@ pub fn run(ctx: &Context, root: &Path, args: &AuditArgs) -> Result<ExitStatus> {
         ));
     };
     let collected = collect_paths(root, &args.paths)?;
-    let reader = RepoReader::new(root.to_path_buf());
-    let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
+    let inventory = scan::inventory(&collected.files, &collected.sources, &PathReader::new(root));
     let shown = args
         .db
         .as_ref()

@@ -5,7 +5,7 @@ use std::path::Path;
 use miette::{IntoDiagnostic, Result, WrapErr};
 
 use super::Context;
-use super::audit::{Collected, collect_manifest, collect_paths};
+use super::audit::{Collected, PathReader, collect_manifest, collect_paths};
 use crate::ExitStatus;
 use crate::audit::scan;
 use crate::cli::{Format, InventoryArgs};
@@ -15,7 +15,7 @@ use crate::report;
 
 /// Lists the components of the manifest's lockfiles, or of PATHs.
 pub fn run(ctx: &Context, root: &Path, args: &InventoryArgs) -> Result<ExitStatus> {
-    let collected: Collected = if args.paths.is_empty() {
+    let (collected, inventory) = if args.paths.is_empty() {
         let (repo, _) = Repository::load(root)?;
         if repo.manifest.components.lockfiles.is_empty() {
             return Err(miette::miette!(
@@ -23,12 +23,16 @@ pub fn run(ctx: &Context, root: &Path, args: &InventoryArgs) -> Result<ExitStatu
                 "hardline.yaml names no lockfiles to inventory"
             ));
         }
-        collect_manifest(&repo)?
+        let collected: Collected = collect_manifest(&repo)?;
+        let reader = RepoReader::with_tree(repo.tree.clone());
+        let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
+        (collected, inventory)
     } else {
-        collect_paths(root, &args.paths)?
+        let collected = collect_paths(root, &args.paths)?;
+        let reader = PathReader::new(root);
+        let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
+        (collected, inventory)
     };
-    let reader = RepoReader::new(root.to_path_buf());
-    let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
     let text = match ctx.style.format {
         Format::Json => report::inventory::json(&inventory.components),
         Format::Cyclonedx => report::inventory::cyclonedx(&inventory.components),

@@ -381,7 +381,9 @@ fn join(dir: &str, rel: &str) -> Option<String> {
             s => parts.push(s),
         }
     }
-    Some(parts.join("/"))
+    // A file named by absolute path (`hardline inventory /srv/app`) keeps its includes absolute.
+    let root = if dir.starts_with('/') { "/" } else { "" };
+    Some(format!("{root}{}", parts.join("/")))
 }
 
 #[cfg(test)]

@@ -374,3 +374,41 @@ fn inventory_of_paths_walks_folders_and_respects_gitignore() {
     assert_eq!(components.len(), 1, "{components:#?}");
     assert_eq!(components[0]["path"], "a/requirements.txt");
 }
+
+#[test]
+fn paths_outside_the_working_directory_are_read_with_their_includes() {
+    let files = Repo::empty();
+    files.write(
+        "web/package-lock.json",
+        "{\n  \"name\": \"web\",\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": { \"name\": \"web\" },\n    \"node_modules/left-pad\": { \"version\": \"1.3.0\" }\n  }\n}\n",
+    );
+    files.write("api/requirements.txt", "-r base.txt\nflask==2.0.0\n");
+    files.write("api/base.txt", "six==1.16.0\n");
+    let elsewhere = Repo::empty();
+    let web = files.join("web").display().to_string();
+    let api = files.join("api/requirements.txt").display().to_string();
+    let run = run_in(
+        elsewhere.path(),
+        &["inventory", &web, &api, "--format", "json"],
+    );
+    run.assert_code(0);
+    let names: Vec<String> = run.json()["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{}@{}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["six@1.16.0", "flask@2.0.0", "left-pad@1.3.0"],
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+}
