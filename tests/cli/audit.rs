@@ -281,6 +281,13 @@ fn inventory_lists_components_as_table_json_and_cyclonedx() {
     let repo = audited_repo();
     let json = repo.run(&["inventory", "--format", "json"]);
     json.assert_code(0);
+    let schema: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/schemas/inventory.schema.json"
+    )))
+    .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    assert!(validator.is_valid(&json.json()), "{}", json.stdout);
     let components = json.json()["components"].as_array().unwrap().clone();
     let names: Vec<&str> = components
         .iter()
