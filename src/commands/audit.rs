@@ -415,12 +415,34 @@ pub fn audit_repo(
     let inventory = scan::inventory(&collected.files, &collected.sources, &reader);
     let db = match (db_override, repo.manifest.advisories.clone()) {
         (Some(path), _) => Some(read_db(path, &path.to_string_lossy())?),
+        // A path the manifest names but the repository lacks is the user's problem to fix:
+        // a finding at the manifest value, and the audit goes on without it.
+        (None, Some(rel)) if !repo.tree.exists(&rel) => {
+            findings.push(missing(
+                repo,
+                "advisories",
+                &rel,
+                "/advisories",
+                RuleId::InvalidAdvisory,
+            ));
+            None
+        }
         (None, Some(rel)) => Some(read_db_tree(&repo.tree, &rel)?),
         (None, None) => None,
     };
     let mut catalogue = None;
     if let Some(rel) = repo.manifest.components.end_of_life.clone() {
-        catalogue = repo.load_extra::<Catalogue>(&rel, DocKind::EndOfLife, &mut findings)?;
+        if repo.tree.is_file(&rel) {
+            catalogue = repo.load_extra::<Catalogue>(&rel, DocKind::EndOfLife, &mut findings)?;
+        } else {
+            findings.push(missing(
+                repo,
+                "components.endOfLife",
+                &rel,
+                "/components/endOfLife",
+                RuleId::Schema,
+            ));
+        }
     }
     let sla = sla_of(repo, &mut findings);
     let rules = rules_of(repo);
@@ -439,6 +461,17 @@ pub fn audit_repo(
         repo.sources.add(file.path.clone(), file.text.clone());
     }
     Ok(findings)
+}
+
+/// A path named in the manifest that is not in the repository.
+fn missing(repo: &Repository, key: &str, rel: &str, pointer: &str, rule: RuleId) -> Finding {
+    Finding::new(
+        rule,
+        Severity::High,
+        format!("`{key}` names `{rel}`, which is not in the repository"),
+        "add it, or fix or remove the path in hardline.yaml",
+    )
+    .at(repo.value_location(repo.manifest_file, pointer))
 }
 
 fn sla_of(repo: &Repository, findings: &mut Vec<Finding>) -> Sla {
