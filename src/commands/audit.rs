@@ -142,23 +142,31 @@ impl crate::conform::Reader for PathReader {
 pub fn collect_manifest(repo: &Repository) -> Result<Collected> {
     let globs = &repo.manifest.components.lockfiles;
     let mut builder = globset::GlobSetBuilder::new();
-    for glob in globs {
-        let glob = globset::GlobBuilder::new(glob)
+    let mut unknown = Vec::new();
+    for (i, glob) in globs.iter().enumerate() {
+        match globset::GlobBuilder::new(glob)
             .literal_separator(true)
             .build()
-            .map_err(|e| {
-                miette!(
-                    help = "use `*`, `?`, `[...]` and `**` in components.lockfiles",
-                    "invalid lockfile glob `{glob}` in {MANIFEST}: {e}"
+        {
+            Ok(glob) => {
+                builder.add(glob);
+            }
+            // The user's file is wrong: a finding at the glob; the others still count.
+            Err(e) => unknown.push(
+                Finding::new(
+                    RuleId::Schema,
+                    Severity::High,
+                    format!("lockfile glob `{glob}` is not a valid glob: {}", e.kind()),
+                    "use `*`, `?`, `[...]` and `**` in components.lockfiles",
                 )
-            })?;
-        builder.add(glob);
+                .at(repo.value_location(repo.manifest_file, &format!("/components/lockfiles/{i}"))),
+            ),
+        }
     }
     let set = builder
         .build()
         .map_err(|e| miette!("invalid lockfile globs in {MANIFEST}: {e}"))?;
     let mut found = Vec::new();
-    let mut unknown = Vec::new();
     if !globs.is_empty() {
         // A git revision holds only tracked files; in the working directory `.gitignore`
         // decides what belongs to the repository.

@@ -423,19 +423,49 @@ fn paths_outside_the_working_directory_are_read_with_their_includes() {
 #[test]
 fn a_missing_database_or_catalogue_named_by_the_manifest_is_a_finding() {
     let repo = audited_repo();
-    repo.edit("hardline.yaml", "advisories: advisories", "advisories: advisory-db");
-    repo.edit("hardline.yaml", "endOfLife: eol.yaml", "endOfLife: catalogue/eol.yaml");
+    repo.edit(
+        "hardline.yaml",
+        "advisories: advisories",
+        "advisories: advisory-db",
+    );
+    repo.edit(
+        "hardline.yaml",
+        "endOfLife: eol.yaml",
+        "endOfLife: catalogue/eol.yaml",
+    );
     let run = repo.run(&["audit", "--format", "json", "--today", "2021-06-10"]);
     run.assert_code(1);
     let findings = run.findings();
     let db = one(&findings, "invalid-advisory");
     assert_eq!(db["location"]["path"], "hardline.yaml");
-    assert!(db["message"].as_str().unwrap().contains("`advisory-db`"), "{db}");
+    assert!(
+        db["message"].as_str().unwrap().contains("`advisory-db`"),
+        "{db}"
+    );
     let eol = findings
         .iter()
         .find(|f| f["rule"] == "schema")
         .expect("a finding for the missing catalogue");
-    assert!(eol["message"].as_str().unwrap().contains("catalogue/eol.yaml"), "{eol}");
+    assert!(
+        eol["message"]
+            .as_str()
+            .unwrap()
+            .contains("catalogue/eol.yaml"),
+        "{eol}"
+    );
     // The rest of the audit still runs: policy findings are there.
+    assert!(rules(&findings).contains(&"banned-component".to_owned()));
+
+    // So does a glob that does not parse: the others are still read.
+    repo.edit("hardline.yaml", "lockfiles: [", "lockfiles: [\"a/[b\", ");
+    let run = repo.run(&["audit", "--format", "json", "--today", "2021-06-10"]);
+    run.assert_code(1);
+    let findings = run.findings();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["rule"] == "schema" && f["message"].as_str().unwrap().contains("a/[b")),
+        "{findings:#?}"
+    );
     assert!(rules(&findings).contains(&"banned-component".to_owned()));
 }
