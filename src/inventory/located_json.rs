@@ -311,60 +311,16 @@ impl<'a> Parser<'a> {
     }
 
     fn escape(&mut self) -> Option<char> {
-        let c = match self.peek() {
-            Some(b'"') => '"',
-            Some(b'\\') => '\\',
-            Some(b'/') => '/',
-            Some(b'b') => '\u{8}',
-            Some(b'f') => '\u{c}',
-            Some(b'n') => '\n',
-            Some(b'r') => '\r',
-            Some(b't') => '\t',
-            Some(b'u') => {
-                self.at += 1;
-                let high = self.hex4()?;
-                if (0xD800..0xDC00).contains(&high) {
-                    if !self.bytes[self.at..].starts_with(b"\\u") {
-                        self.fail("a lone surrogate in a `\\u` escape");
-                        return None;
-                    }
-                    self.at += 2;
-                    let low = self.hex4()?;
-                    if !(0xDC00..0xE000).contains(&low) {
-                        self.fail("a lone surrogate in a `\\u` escape");
-                        return None;
-                    }
-                    let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-                    return char::from_u32(code);
-                }
-                let c = char::from_u32(high);
-                if c.is_none() {
-                    self.fail("a lone surrogate in a `\\u` escape");
-                }
-                return c;
+        match crate::source::json_escape::decode(self.bytes, self.at) {
+            Ok((c, next)) => {
+                self.at = next;
+                Some(c)
             }
-            _ => {
-                self.fail("an invalid escape sequence");
-                return None;
+            Err((message, at)) => {
+                self.at = at;
+                self.fail(message);
+                None
             }
-        };
-        self.at += 1;
-        Some(c)
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let code = self
-            .bytes
-            .get(self.at..self.at + 4)
-            .filter(|d| d.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|d| std::str::from_utf8(d).ok())
-            .and_then(|d| u32::from_str_radix(d, 16).ok());
-        if let Some(code) = code {
-            self.at += 4;
-            Some(code)
-        } else {
-            self.fail("expected four hex digits after `\\u`");
-            None
         }
     }
 

@@ -3,6 +3,7 @@
 //!
 //! This module owns turning byte offsets into line/column locations. It does no IO.
 
+pub(crate) mod json_escape;
 pub mod yaml;
 
 use std::sync::Arc;

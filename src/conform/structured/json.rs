@@ -190,50 +190,16 @@ impl Parser<'_> {
     }
 
     fn escape(&mut self) -> Result<char, SyntaxError> {
-        let c = match self.peek() {
-            Some(b'"') => '"',
-            Some(b'\\') => '\\',
-            Some(b'/') => '/',
-            Some(b'b') => '\u{8}',
-            Some(b'f') => '\u{c}',
-            Some(b'n') => '\n',
-            Some(b'r') => '\r',
-            Some(b't') => '\t',
-            Some(b'u') => {
-                self.at += 1;
-                let high = self.hex4()?;
-                if (0xD800..0xDC00).contains(&high) {
-                    if !self.bytes[self.at..].starts_with(b"\\u") {
-                        return Err(self.error("a lone surrogate in a `\\u` escape"));
-                    }
-                    self.at += 2;
-                    let low = self.hex4()?;
-                    if !(0xDC00..0xE000).contains(&low) {
-                        return Err(self.error("a lone surrogate in a `\\u` escape"));
-                    }
-                    let code = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-                    return char::from_u32(code)
-                        .ok_or_else(|| self.error("an invalid `\\u` escape"));
-                }
-                return char::from_u32(high)
-                    .ok_or_else(|| self.error("a lone surrogate in a `\\u` escape"));
+        match crate::source::json_escape::decode(self.bytes, self.at) {
+            Ok((c, next)) => {
+                self.at = next;
+                Ok(c)
             }
-            _ => return Err(self.error("an invalid escape sequence")),
-        };
-        self.at += 1;
-        Ok(c)
-    }
-
-    fn hex4(&mut self) -> Result<u32, SyntaxError> {
-        let digits = self
-            .text
-            .get(self.at..self.at + 4)
-            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| self.error("expected four hex digits after `\\u`"))?;
-        let code =
-            u32::from_str_radix(digits, 16).map_err(|_| self.error("an invalid `\\u` escape"))?;
-        self.at += 4;
-        Ok(code)
+            Err((message, at)) => {
+                self.at = at;
+                Err(self.error(message))
+            }
+        }
     }
 
     fn array(&mut self, depth: usize) -> Result<Kind, SyntaxError> {
