@@ -265,8 +265,8 @@ fn read_all(
     Ok(collected)
 }
 
-/// Reads the advisory database at `path` (a directory of OSV JSON records and zips, or
-/// one file). `shown` names it in findings.
+/// Reads the advisory database at `path`, outside the repository (`--db`): a directory of
+/// OSV JSON records and zips, or one file. `shown` names it in findings.
 pub fn read_db(path: &Path, shown: &str) -> Result<Vec<DbFile>> {
     let meta = std::fs::metadata(path).map_err(|e| {
         miette!(
@@ -275,36 +275,25 @@ pub fn read_db(path: &Path, shown: &str) -> Result<Vec<DbFile>> {
             "cannot read the advisory database `{shown}`: {e}"
         )
     })?;
-    let mut list: Vec<(PathBuf, String)> = Vec::new();
+    let shown = shown.trim_end_matches('/');
     if meta.is_dir() {
-        for entry in walkdir::WalkDir::new(path)
-            .sort_by_file_name()
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            let name = entry.file_name().to_string_lossy();
-            if entry.file_type().is_file() && (name.ends_with(".json") || name.ends_with(".zip")) {
-                let rel = fs::slash_relative(entry.path(), path).unwrap_or_default();
-                list.push((
-                    entry.path().to_path_buf(),
-                    format!("{}/{rel}", shown.trim_end_matches('/')),
-                ));
-            }
+        let mut files = db_files(&crate::tree::Tree::work(path), "")?;
+        for file in &mut files {
+            file.path = format!("{shown}/{}", file.path);
         }
-    } else {
-        list.push((path.to_path_buf(), shown.to_owned()));
+        return Ok(files);
     }
-    let mut files = Vec::with_capacity(list.len());
-    for (full, shown) in list {
-        match fs::read_bounded(&full, &shown, MAX_DB_FILE_BYTES)? {
-            Bounded::Bytes(bytes) => files.push(DbFile { path: shown, bytes }),
-            Bounded::TooLarge(size) => {
-                return Err(miette!(
-                    "advisory file `{shown}` is {size} bytes, above the {MAX_DB_FILE_BYTES} byte limit"
-                ));
-            }
-        }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut files = db_files(&crate::tree::Tree::work(dir), &name)?;
+    for file in &mut files {
+        shown.clone_into(&mut file.path);
     }
     Ok(files)
 }
@@ -314,19 +303,20 @@ pub fn read_db(path: &Path, shown: &str) -> Result<Vec<DbFile>> {
 pub fn read_db_tree(tree: &crate::tree::Tree, rel: &str) -> Result<Vec<DbFile>> {
     tree.confine(rel)
         .map_err(|p| miette!("advisories `{rel}` in {MANIFEST} {}", p.describe()))?;
+    db_files(tree, rel)
+}
+
+/// The advisory files at `rel` in `tree`: every `.json` and `.zip` below a directory, or the
+/// file itself; paths are tree-relative.
+fn db_files(tree: &crate::tree::Tree, rel: &str) -> Result<Vec<DbFile>> {
     let paths: Vec<String> = if tree.is_dir(rel) {
         tree.walk(rel)?
             .into_iter()
             .filter(|e| e.kind == crate::tree::Kind::File && is_db_file(&e.path))
             .map(|e| e.path)
             .collect()
-    } else if tree.exists(rel) {
-        vec![rel.to_owned()]
     } else {
-        return Err(miette!(
-            help = "point `advisories` at a directory of OSV records or an osv.dev export, or pass --db",
-            "the advisory database `{rel}` named in {MANIFEST} does not exist"
-        ));
+        vec![rel.to_owned()]
     };
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {

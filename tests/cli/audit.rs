@@ -240,6 +240,24 @@ fn audit_of_paths_needs_no_manifest_and_reads_a_real_osv_export() {
     assert!(findings.iter().all(|f| f["component"]["name"] != "serde"));
     assert_eq!(smallvec[0]["location"]["line"], 4);
 
+    // The whole export directory: the Go export is not opened (no Go components), the
+    // crates.io one gives the same findings.
+    let export_dir = format!("{SHARED}/osv-db");
+    let whole = run_in(
+        dir.path(),
+        &[
+            "audit",
+            "Cargo.lock",
+            "--db",
+            &export_dir,
+            "--format",
+            "json",
+            "--today",
+            "2026-11-26",
+        ],
+    );
+    assert_eq!(whole.findings().len(), findings.len(), "{}", whole.stdout);
+
     // No database: exit 2 with a hint; an unknown file: exit 2.
     let none = run_in(dir.path(), &["audit", "Cargo.lock"]);
     none.assert_code(2);
