@@ -404,7 +404,7 @@ pub fn audit_repo(
     repo: &mut Repository,
     db_override: Option<&Path>,
 ) -> Result<Vec<Finding>> {
-    if repo.manifest.components.lockfiles.is_empty() && db_override.is_none() {
+    if repo.manifest.components.lockfiles.is_empty() {
         return Ok(Vec::new());
     }
     let collected = collect_manifest(repo)?;
@@ -529,13 +529,13 @@ pub fn run(ctx: &Context, root: &Path, args: &AuditArgs) -> Result<ExitStatus> {
     });
     if args.paths.is_empty() {
         let (mut repo, mut findings) = Repository::load(root)?;
-        let found = audit_repo(ctx.today, &mut repo, db_path.as_deref())?;
         if repo.manifest.components.lockfiles.is_empty() {
             return Err(miette!(
                 help = "list lockfile globs under `components.lockfiles` in hardline.yaml, or pass files and folders: `hardline audit PATH…`",
                 "{MANIFEST} names no lockfiles to audit"
             ));
         }
+        let found = audit_repo(ctx.today, &mut repo, db_path.as_deref())?;
         // Only the audit's own findings: problems in baselines are for `validate`/`check`,
         // except those that stop the audit from reading its policy.
         findings.retain(|f| {

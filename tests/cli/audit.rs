@@ -200,7 +200,15 @@ fn check_includes_the_audit_when_the_manifest_names_lockfiles() {
         assert!(rules.contains(&rule.to_owned()), "{rule}: {rules:?}");
     }
     // A scaffold without lockfiles checks clean and audits nothing.
-    Repo::scaffold().run(&["check"]).assert_code(0);
+    let scaffold = Repo::scaffold();
+    scaffold.run(&["check"]).assert_code(0);
+    scaffold.run(&["audit"]).assert_code(0);
+    // A manifest naming no lockfiles has nothing to audit: exit 2 with what to do.
+    let manifest = scaffold.read("hardline.yaml");
+    scaffold.write("hardline.yaml", &manifest[..manifest.find("components:").unwrap()]);
+    let run = scaffold.run(&["audit"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("components.lockfiles"), "{}", run.stderr);
 }
 
 #[test]
