@@ -205,10 +205,17 @@ fn check_includes_the_audit_when_the_manifest_names_lockfiles() {
     scaffold.run(&["audit"]).assert_code(0);
     // A manifest naming no lockfiles has nothing to audit: exit 2 with what to do.
     let manifest = scaffold.read("hardline.yaml");
-    scaffold.write("hardline.yaml", &manifest[..manifest.find("components:").unwrap()]);
+    scaffold.write(
+        "hardline.yaml",
+        &manifest[..manifest.find("components:").unwrap()],
+    );
     let run = scaffold.run(&["audit"]);
     run.assert_code(2);
-    assert!(run.stderr.contains("components.lockfiles"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("components.lockfiles"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -353,8 +360,18 @@ fn inventory_lists_components_as_table_json_and_cyclonedx() {
         bom.stdout,
         repo.run(&["inventory", "--format", "cyclonedx"]).stdout
     );
-    // cyclonedx is for inventories only.
+    // cyclonedx is for inventories only, and inventories are no findings report.
     repo.run(&["check", "--format", "cyclonedx"]).assert_code(2);
+    let run = repo.run(&["check", "--report", "cyclonedx=bom.json"]);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("hardline inventory --format cyclonedx"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.run(&["inventory", "--format", "sarif"]);
+    run.assert_code(2);
+    assert!(run.stderr.contains("table"), "{}", run.stderr);
 }
 
 /// Resolves the CycloneDX schema's references to the copies beside it.
