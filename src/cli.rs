@@ -38,7 +38,8 @@ pub struct Cli {
     /// manifest's `failOn`.
     #[arg(long, value_enum, global = true, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
-    /// Evaluate date-dependent rules (waiver expiry) as of this date, YYYY-MM-DD [default: today, UTC].
+    /// Evaluate date-dependent rules (waiver expiry, patch deadlines, end-of-life dates) as of
+    /// this date, YYYY-MM-DD [default: today, UTC].
     #[arg(long, global = true, value_name = "DATE")]
     pub today: Option<String>,
     /// What to do.
